@@ -1,0 +1,52 @@
+// Lint rules follow Temporal's samples: no floating promises anywhere (a forgotten await on an
+// activity or workflow API is a silent bug), and no Node built-ins in workflow code (the workflow
+// sandbox rejects them at bundle time; lint says so earlier and names the line).
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+const forbiddenInWorkflows = builtinModules
+  .filter((m) => !['assert', 'url', 'util'].includes(m))
+  .flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'dist/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows,
+          patterns: [
+            {
+              group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'],
+              message: 'Not allowed in workflow code.',
+            },
+            { group: ['pg', 'undici', '../src/db/*', '../src/launchdarkly/*'], message: 'Workflows hold no I/O.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  prettier,
+);

@@ -1,0 +1,89 @@
+// Names and shapes shared by workflows, activities, the worker and the CLI.
+// Workflow code imports this file, so it must stay free of Node APIs and I/O.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Task queue (contract). `LDSYNC_TASK_QUEUE` overrides it. */
+export const DEFAULT_TASK_QUEUE = 'launchdarkly-sync';
+
+/** Workflow types (contract). */
+export const SYNC_WORKFLOW_TYPE = 'syncConnection';
+export const FLAG_STATUSES_WORKFLOW_TYPE = 'syncFlagStatuses';
+
+/** One durable workflow per connection (contract). */
+export function syncWorkflowId(connectionId: string): string {
+  return `ldsync-${connectionId}`;
+}
+
+/** One schedule per connection (contract). */
+export function scheduleId(connectionId: string): string {
+  return `ldsync-schedule-${connectionId}`;
+}
+
+/** Search attributes the project registers on the dev server and sets on every run. */
+export const searchAttributes = {
+  connectionId: defineSearchAttributeKey('LdsyncConnectionId', SearchAttributeType.KEYWORD),
+} as const;
+
+/** Error types (contract): the `type` of every ApplicationFailure that reaches Temporal. */
+export const ERROR_TYPES = [
+  'invalid_credentials',
+  'invalid_permissions',
+  'not_entitled',
+  'rate_limited',
+  'upstream_unavailable',
+  'schema_mismatch',
+  'not_found',
+  'connection_not_found',
+  'sync_already_running',
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
+
+/** Failures no retry can fix: the operator has to act first. */
+export const NON_RETRYABLE_ERROR_TYPES: ErrorType[] = [
+  'invalid_credentials',
+  'invalid_permissions',
+  'schema_mismatch',
+  'not_found',
+  'connection_not_found',
+  'sync_already_running',
+];
+
+/** The one argument of `syncConnection` (contract): a single JSON object, so the UI's form can start it. */
+export interface SyncConnectionInput {
+  connectionId: string;
+}
+
+export const STREAMS = [
+  'projects',
+  'tags',
+  'teams',
+  'team_maintainers',
+  'environments',
+  'flags',
+  'flag_statuses',
+] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
+export type StreamStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** Row counts of one stream pass, as written to `ldsync.sync_run_streams`. */
+export interface RowCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+}
+
+export function emptyRowCounts(): RowCounts {
+  return { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
+}
+
+export function addRowCounts(a: RowCounts, b: RowCounts): RowCounts {
+  return {
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+  };
+}
