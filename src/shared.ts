@@ -87,3 +87,61 @@ export function addRowCounts(a: RowCounts, b: RowCounts): RowCounts {
     deleted: a.deleted + b.deleted,
   };
 }
+
+/** What a stream activity returns for one scope: counts and keys only, never data (invariant 2). */
+export interface StreamSummary {
+  stream: StreamName;
+  scope: string;
+  status: 'succeeded' | 'skipped';
+  pages: number;
+  requests: number;
+  counts: RowCounts;
+  /** why a stream was skipped (e.g. `not_entitled`) */
+  reason?: string;
+}
+
+/** Sent by a running stream activity to its workflow (throttled), so the `progress` query is live. */
+export interface StreamProgressUpdate {
+  stream: StreamName;
+  scope: string;
+  pages: number;
+  rows: number;
+  requests: number;
+  /** epoch ms until which the activity waits for LaunchDarkly's rate limit, or null */
+  waitingUntil: number | null;
+}
+
+export type StreamState = 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StreamProgress {
+  state: StreamState;
+  scopesTotal: number;
+  scopesDone: number;
+  scopesFailed: number;
+  pages: number;
+  rows: number;
+  requests: number;
+  counts: RowCounts;
+  waitingUntil: number | null;
+  errors: Array<{ scope: string; type: string; message: string }>;
+}
+
+/** The answer of the `progress` query (contract name) on `syncConnection`. */
+export interface SyncProgress {
+  connectionId: string;
+  runId: string | null;
+  phase: 'starting' | 'syncing' | 'finishing' | 'done';
+  status: RunStatus;
+  streams: Record<StreamName, StreamProgress>;
+}
+
+/** The result of `syncConnection`. */
+export interface SyncResult {
+  connectionId: string;
+  runId: string;
+  status: RunStatus;
+  streams: Record<StreamName, StreamProgress>;
+}
+
+/** Validates ids in one place: connection ids end up in workflow ids, schedule ids and SQL. */
+export const CONNECTION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;

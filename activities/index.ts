@@ -1,0 +1,26 @@
+// The worker's activities, built with their dependencies (Temporal's dependency-injection pattern):
+// the workflow sees only their types.
+import type { Pool } from 'pg';
+import type { TokenCipher } from '../src/crypto/token-cipher';
+import type { LaunchDarklyClientOptions } from '../src/launchdarkly';
+import type { Logger } from '../src/logger';
+import { createRunActivities } from './runs';
+import { createStreamActivities } from './streams';
+
+export interface ActivityDeps {
+  pool: Pool;
+  cipher: TokenCipher;
+  /** overrides for every LaunchDarkly client (tests shorten timeouts and retries) */
+  clientOptions?: Partial<Omit<LaunchDarklyClientOptions, 'token' | 'baseUrl' | 'apiVersion'>>;
+  /** activities log through Temporal's activity logger; this one is for the worker's own messages */
+  logger?: Logger;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createRunActivities(deps),
+    ...createStreamActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,44 @@
+// Inputs and outputs of the activities: ids, keys and counts only (invariants 1 and 2).
+import type { RunStatus, StreamName, StreamSummary } from '../src/shared';
+
+/** Identifies the run a stream activity works for, and where it reports live progress. */
+export interface RunRef {
+  runId: string;
+  connectionId: string;
+  /** the `syncConnection` workflow that receives `streamProgress` signals (by id, so it survives continue-as-new) */
+  progressWorkflowId: string;
+}
+
+export interface BeginRunInput {
+  connectionId: string;
+  workflowId: string;
+  workflowRunId: string;
+}
+
+export interface BeginRunResult {
+  runId: string;
+  /** true when this workflow run had already begun the run (a retried activity) */
+  resumed: boolean;
+}
+
+/** A stream summary that also names the keys the workflow fans out over (projects, teams, environments). */
+export interface KeyedStreamSummary extends StreamSummary {
+  keys: string[];
+}
+
+export interface ScopeFailure {
+  stream: StreamName;
+  scope: string;
+  type: string;
+  message: string;
+}
+
+export interface FinishRunInput {
+  runId: string;
+  connectionId: string;
+  status: Exclude<RunStatus, 'running'>;
+  errorType?: string;
+  errorMessage?: string;
+  /** scopes that failed or never ran; recorded on `ldsync.sync_run_streams` when the activity did not */
+  failures: ScopeFailure[];
+}

@@ -1,0 +1,188 @@
+// `ldsync sync`, `ldsync cancel`, `ldsync status`: starting, stopping and reading runs.
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadEnv } from '../config';
+import { createPool, getConnection, getRunWithStreams, listRuns } from '../db';
+import { connectClient } from '../temporal/connection';
+import {
+  CONNECTION_ID_PATTERN,
+  searchAttributes,
+  SYNC_WORKFLOW_TYPE,
+  syncWorkflowId,
+  type SyncResult,
+} from '../shared';
+import { progressQuery } from '../../workflows/messages';
+import { CliError } from './cli-error';
+import { resolveDatabaseUrl } from './context';
+import { ProgressView } from './progress-view';
+
+const ConnectionIdArg = z
+  .string()
+  .regex(CONNECTION_ID_PATTERN, 'a connection id is 1-63 lower-case letters, digits, ".", "_" or "-"');
+
+
+function parseId(raw: string): string {
+  const parsed = ConnectionIdArg.safeParse(raw);
+  if (!parsed.success) throw new CliError(`bad connection id "${raw}": ${parsed.error.issues[0]?.message ?? ''}`, 2);
+  return parsed.data;
+}
+
+/** Fails early, with the command to fix it, when the connection is not registered. */
+async function requireConnection(connectionId: string): Promise<void> {
+  const pool = createPool(resolveDatabaseUrl());
+  try {
+    if (!(await getConnection(pool, connectionId))) {
+      throw new CliError(
+        `connection_not_found: connection "${connectionId}" is not registered; add it with ` +
+          `\`ldsync connections add ${connectionId} --token-env VAR\``,
+      );
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function startSync(client: Client, connectionId: string): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const env = loadEnv();
+  try {
+    return await client.workflow.start(SYNC_WORKFLOW_TYPE, {
+      taskQueue: env.LDSYNC_TASK_QUEUE,
+      workflowId: syncWorkflowId(connectionId),
+      args: [{ connectionId }],
+      typedSearchAttributes: [{ key: searchAttributes.connectionId, value: connectionId }],
+      staticSummary: `LaunchDarkly sync of connection ${connectionId}`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CliError(
+        `sync_already_running: connection "${connectionId}" is already syncing (workflow ${syncWorkflowId(connectionId)}); ` +
+          `follow it with \`ldsync status ${connectionId}\` or stop it with \`ldsync cancel ${connectionId}\``,
+      );
+    }
+    throw err;
+  }
+}
+
+async function waitForResult(handle: WorkflowHandle, json: boolean): Promise<SyncResult> {
+  const view = json ? null : new ProgressView();
+  const poll = setInterval(() => {
+    handle
+      .query(progressQuery)
+      .then((p) => view?.update(p))
+      .catch(() => undefined); // the query can race the workflow's start or end; the next poll catches up
+  }, 500);
+  try {
+    return (await handle.result()) as SyncResult;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      if (cause instanceof CancelledFailure) throw new CliError('cancelled: the sync was cancelled');
+      const type = cause instanceof ApplicationFailure ? cause.type : cause?.name;
+      throw new CliError(`${type ?? 'failed'}: ${cause?.message ?? err.message}`);
+    }
+    throw err;
+  } finally {
+    clearInterval(poll);
+    view?.stop();
+  }
+}
+
+export function registerSyncCommands(program: Command): void {
+  program
+    .command('sync')
+    .description('start a sync of a connection (never two at once for one connection)')
+    .argument('<id>', 'connection id')
+    .option('--wait', 'show progress and wait; exit 0 only when the sync succeeded')
+    .option('--json', 'print the result as JSON')
+    .action(async (rawId: string, opts: { wait?: boolean; json?: boolean }) => {
+      const connectionId = parseId(rawId);
+      await requireConnection(connectionId);
+      const temporal = await connectClient();
+      try {
+        const handle = await startSync(temporal.client, connectionId);
+        if (!opts.wait) {
+          console.log(
+            opts.json
+              ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })
+              : `started ${handle.workflowId} (run ${handle.firstExecutionRunId}); follow it with \`ldsync status ${connectionId}\``,
+          );
+          return;
+        }
+        const result = await waitForResult(handle, opts.json ?? false);
+        console.log(opts.json ? JSON.stringify(result, null, 2) : ProgressView.summary(result));
+        if (result.status !== 'succeeded') process.exitCode = 1;
+      } finally {
+        await temporal.close();
+      }
+    });
+
+  program
+    .command('cancel')
+    .description("cancel a connection's running sync (its activities stop within their heartbeat timeout)")
+    .argument('<id>', 'connection id')
+    .option('--wait', 'wait until the run has recorded its cancellation')
+    .action(async (rawId: string, opts: { wait?: boolean }) => {
+      const connectionId = parseId(rawId);
+      const workflowId = await runningWorkflowId(connectionId);
+      const temporal = await connectClient();
+      try {
+        const handle = temporal.client.workflow.getHandle(workflowId);
+        const description = await handle.describe();
+        if (description.status.name !== 'RUNNING') {
+          throw new CliError(
+            `connection "${connectionId}" has no running sync (${workflowId} is ${description.status.name})`,
+          );
+        }
+        await handle.cancel();
+        console.log(`cancellation requested for ${workflowId}`);
+        if (opts.wait) {
+          await handle.result().catch(() => undefined);
+          console.log(`cancelled`);
+        }
+      } finally {
+        await temporal.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('recent runs of a connection with per-stream counts and errors')
+    .argument('<id>', 'connection id')
+    .option('--json', 'print as JSON')
+    .option('--limit <n>', 'runs to show', '5')
+    .action(async (rawId: string, opts: { json?: boolean; limit: string }) => {
+      const connectionId = parseId(rawId);
+      const limit = z.coerce.number().int().min(1).max(100).parse(opts.limit);
+      const pool = createPool(resolveDatabaseUrl());
+      try {
+        const runs = await listRuns(pool, connectionId, limit);
+        const latest = runs[0] ? await getRunWithStreams(pool, runs[0].id) : null;
+        if (opts.json) {
+          console.log(JSON.stringify({ connectionId, runs, latest }, null, 2));
+          return;
+        }
+        console.log(ProgressView.runs(connectionId, runs, latest));
+      } finally {
+        await pool.end();
+      }
+    });
+}
+
+/** The workflow of the connection's running run: from `ldsync.sync_runs` (schedules use other ids), else the contract id. */
+async function runningWorkflowId(connectionId: string): Promise<string> {
+  const pool = createPool(resolveDatabaseUrl());
+  try {
+    const [latest] = await listRuns(pool, connectionId, 1);
+    return latest && latest.status === 'running' ? latest.workflowId : syncWorkflowId(connectionId);
+  } finally {
+    await pool.end();
+  }
+}
