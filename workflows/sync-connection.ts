@@ -25,6 +25,11 @@ export interface SyncOptions {
   projectWindow?: number;
   /** `syncFlagStatuses` children running at once: well under Temporal's 2,000 pending children */
   flagStatusWindow?: number;
+  /**
+   * Continue-as-new once history passes this many events, before the server's own suggestion (4,096
+   * events or 4 MiB) would; lets tests prove the hand-over on a small account.
+   */
+  historyEventLimit?: number;
 }
 
 /** State carried across continue-as-new, so one run can cover accounts of any size. */
@@ -167,7 +172,9 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
     const running: Promise<void>[] = [];
     while (keys.length > 0) {
       await wf.condition(() => projectWindow.hasRoom());
-      if (wf.workflowInfo().continueAsNewSuggested) {
+      const { continueAsNewSuggested, historyLength } = wf.workflowInfo();
+      // At least one project per run, so a tight limit still makes progress.
+      if (running.length > 0 && (continueAsNewSuggested || historyLength > (options.historyEventLimit ?? Infinity))) {
         continueAsNew = true;
         break;
       }
@@ -293,11 +300,11 @@ function parseInput(input: SyncConnectionArgs): { connectionId: string; options:
   }
   const options = input.options ?? {};
   for (const [name, value] of Object.entries(options)) {
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 1000)) {
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100_000)) {
       throw wf.ApplicationFailure.create({
         type: 'schema_mismatch',
         nonRetryable: true,
-        message: `options.${name} must be a whole number from 1 to 1000; got ${JSON.stringify(value)}`,
+        message: `options.${name} must be a whole number from 1 to 100000; got ${JSON.stringify(value)}`,
       });
     }
   }
