@@ -84,6 +84,8 @@ export async function runStream<T>(
         });
       }
     }
+    // Deletion detection needs a complete pass: never complete a stream whose reading was cut short.
+    signal.throwIfAborted();
     const counts = await completeStream(pool, key, { detectDeletions: options.detectDeletions ?? true });
     const done = reporter.snapshot;
     return { stream, scope, status: 'succeeded', pages: done.pages, requests: done.requests, counts };

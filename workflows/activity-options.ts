@@ -18,14 +18,18 @@ const streamOptions = {
     maximumAttempts: 6,
     nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
   },
-} as const;
+};
 
 /**
  * Stream activities read LaunchDarkly and write Postgres page by page, resuming from their checkpoint on
  * retry. The summary (e.g. `flags of project web`) labels the pending activity in the Web UI.
  */
-export function streamActivities(summary: string): Activities {
-  return proxyActivities<Activities>({ ...streamOptions, summary });
+export function streamActivities(summary: string, maximumAttempts?: number): Activities {
+  return proxyActivities<Activities>({
+    ...streamOptions,
+    retry: { ...streamOptions.retry, maximumAttempts: maximumAttempts ?? streamOptions.retry.maximumAttempts },
+    summary,
+  });
 }
 
 /** Bookkeeping in `ldsync.sync_runs`: short, and retried long enough to ride out a database restart. */

@@ -30,6 +30,8 @@ export interface SyncOptions {
    * events or 4 MiB) would; lets tests prove the hand-over on a small account.
    */
   historyEventLimit?: number;
+  /** attempts per stream activity before its scope is recorded as failed (default 6) */
+  maxAttempts?: number;
 }
 
 /** State carried across continue-as-new, so one run can cover accounts of any size. */
@@ -80,12 +82,20 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
   }
 
   if (runId === null) {
-    const begun = await runActivities.beginRun({
-      connectionId,
-      workflowId: info.workflowId,
-      workflowRunId: info.runId,
-    });
-    runId = begun.runId;
+    try {
+      const begun = await runActivities.beginRun({
+        connectionId,
+        workflowId: info.workflowId,
+        workflowRunId: info.runId,
+      });
+      runId = begun.runId;
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      // The typed reason (connection_not_found, sync_already_running) is the workflow's own failure, so
+      // the UI shows it first rather than behind an activity wrapper.
+      const { type, message } = describeFailure(err);
+      throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+    }
   }
   const ref = { runId, connectionId, progressWorkflowId: info.workflowId };
   phase = 'syncing';
@@ -138,7 +148,10 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
 
   async function syncProject(projectKey: string): Promise<void> {
     const envs = await stream('environments', projectKey, () =>
-      streamActivities(`environments of project ${projectKey}`).syncEnvironments({ ...ref, projectKey }),
+      streamActivities(`environments of project ${projectKey}`, options.maxAttempts).syncEnvironments({
+        ...ref,
+        projectKey,
+      }),
     );
     if (envs === null) {
       const cause = failures.find((f) => f.stream === 'environments' && f.scope === projectKey);
@@ -148,7 +161,7 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
     tracker.expect('flag_statuses', envs.keys.length);
     await Promise.all([
       stream('flags', projectKey, () =>
-        streamActivities(`flags of project ${projectKey}`).syncFlags({
+        streamActivities(`flags of project ${projectKey}`, options.maxAttempts).syncFlags({
           ...ref,
           projectKey,
           environmentKeys: envs.keys,
@@ -159,7 +172,7 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
           stream('flag_statuses', `${projectKey}/${environmentKey}`, () =>
             wf.executeChild(syncFlagStatuses, {
               workflowId: `${info.workflowId}/flag-statuses/${projectKey}/${environmentKey}`,
-              args: [{ ...ref, projectKey, environmentKey }],
+              args: [{ ...ref, projectKey, environmentKey, maxAttempts: options.maxAttempts }],
             }),
           ),
         ),
@@ -196,7 +209,9 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
       tracker.expect('teams', 1);
       await Promise.all([
         (async () => {
-          const projects = await stream('projects', '', () => streamActivities('projects').syncProjects(ref));
+          const projects = await stream('projects', '', () =>
+            streamActivities('projects', options.maxAttempts).syncProjects(ref),
+          );
           if (projects === null) {
             const cause = failures.find((f) => f.stream === 'projects');
             notRun('environments', '*', cause);
@@ -207,10 +222,10 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
           pendingProjects = [...projects.keys];
           await syncProjects(pendingProjects);
         })(),
-        stream('tags', '', () => streamActivities('tags').syncTags(ref)),
+        stream('tags', '', () => streamActivities('tags', options.maxAttempts).syncTags(ref)),
         (async () => {
           const teams: KeyedStreamSummary | null = await stream('teams', '', () =>
-            streamActivities('teams').syncTeams(ref),
+            streamActivities('teams', options.maxAttempts).syncTeams(ref),
           );
           if (teams === null || teams.status === 'skipped') return;
           tracker.expect('team_maintainers', teams.keys.length);
@@ -218,7 +233,10 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
             teams.keys.map((teamKey) =>
               teamWindow.run(() =>
                 stream('team_maintainers', teamKey, () =>
-                  streamActivities(`maintainers of team ${teamKey}`).syncTeamMaintainers({ ...ref, teamKey }),
+                  streamActivities(`maintainers of team ${teamKey}`, options.maxAttempts).syncTeamMaintainers({
+                    ...ref,
+                    teamKey,
+                  }),
                 ),
               ),
             ),
@@ -228,6 +246,10 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
     });
   } catch (err) {
     interrupted = err;
+  }
+  // A cancel that arrives as the last activities finish leaves nothing to interrupt: still a cancel.
+  if (interrupted === null && work.consideredCancelled) {
+    interrupted = new wf.CancelledFailure('cancelled by an operator');
   }
 
   if (interrupted !== null || fatal !== null) {

@@ -7,8 +7,13 @@ import { streamActivities } from './activity-options';
 export interface SyncFlagStatusesInput extends RunRef {
   projectKey: string;
   environmentKey: string;
+  /** attempts of the activity (the parent's `maxAttempts` option) */
+  maxAttempts?: number;
 }
 
 export async function syncFlagStatuses(input: SyncFlagStatusesInput): Promise<StreamSummary> {
-  return streamActivities(`flag statuses of ${input.projectKey}/${input.environmentKey}`).syncFlagStatuses(input);
+  const { maxAttempts, ...ref } = input;
+  return streamActivities(`flag statuses of ${ref.projectKey}/${ref.environmentKey}`, maxAttempts).syncFlagStatuses(
+    ref,
+  );
 }
