@@ -1,0 +1,153 @@
+// `ldsync dev` (the embedded default: everything on one machine) and `ldsync worker` (a worker
+// against an existing Temporal service, for deployments).
+import { type Command, InvalidArgumentError } from 'commander';
+import { dataDir, loadEnv } from '../config';
+import { createPool } from '../db/pool';
+import { DEFAULT_SIMULATOR_PORT, runSync } from '../dev/demo';
+import { runDetachedCopy, runsDetached, stopWhenParentExits } from '../dev/detached';
+import { describeDevStack, startDevStack } from '../dev/dev-stack';
+import { onStopSignal } from '../dev/signals';
+import { startSyncWorker } from '../dev/sync-worker';
+import { createLogger } from '../logger';
+import { connectNative } from '../temporal/connection';
+import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT } from '../temporal/dev-server';
+import { resolveDatabaseUrl, resolveTokenCipher } from './context';
+import { ProgressView } from './progress-view';
+
+export function registerDevCommands(program: Command): void {
+  program
+    .command('dev')
+    .description(
+      'Run everything locally: a Temporal dev server with its Web UI, Postgres (embedded unless DATABASE_URL is set), ' +
+        'migrations and a worker. Data persists in .data/. Ctrl-C stops it all.',
+    )
+    .option('--simulate', 'also start the LaunchDarkly simulator, register a `demo` connection and sync it', false)
+    .option('--port <port>', 'Temporal frontend port', parsePort, DEFAULT_TEMPORAL_PORT)
+    .option('--ui-port <port>', 'Temporal Web UI port', parsePort, DEFAULT_UI_PORT)
+    .option(
+      '--simulator-port <port>',
+      'LaunchDarkly simulator port (with --simulate)',
+      parsePort,
+      DEFAULT_SIMULATOR_PORT,
+    )
+    .action(runDev);
+
+  program
+    .command('worker')
+    .description('Run a sync worker against TEMPORAL_ADDRESS on LDSYNC_TASK_QUEUE until SIGINT/SIGTERM.')
+    .action(runWorker);
+}
+
+interface DevCommandOptions {
+  simulate: boolean;
+  port: number;
+  uiPort: number;
+  simulatorPort: number;
+}
+
+async function runDev(opts: DevCommandOptions): Promise<void> {
+  if (!runsDetached()) {
+    process.exitCode = await runDetachedCopy();
+    return;
+  }
+  const env = loadEnv();
+  // The terminal shows the lines below; logs are for problems unless asked for (LDSYNC_LOG_LEVEL).
+  const logger = createLogger(process.env.LDSYNC_LOG_LEVEL ?? 'warn');
+  const say = (line: string) => console.log(line);
+
+  let stopRequested = false;
+  // Ends client calls still waiting (the first sync's result) before the stack closes the client.
+  const stopWaiting = new AbortController();
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) =>
+    onStopSignal((signal) => {
+      stopRequested = true;
+      stopWaiting.abort();
+      resolve(signal);
+    }),
+  );
+  const stopWatchingParent = stopWhenParentExits();
+  const started = Date.now();
+  const stack = await startDevStack({
+    env,
+    logger,
+    port: opts.port,
+    uiPort: opts.uiPort,
+    simulatorPort: opts.simulate ? opts.simulatorPort : undefined,
+    say,
+  });
+  say(`\nldsync dev is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  for (const line of describeDevStack(stack.state, dataDir(env))) say(`  ${line}`);
+  say('Press Ctrl-C to stop.\n');
+
+  if (stack.demoConnectionId && !stopRequested) {
+    say(`starting a sync of ${stack.demoConnectionId} (follow it in the Web UI)`);
+    const sync = runSync(stack.client, stack.demoConnectionId, say, stopWaiting.signal).then(
+      (result) => say(ProgressView.summary(result)),
+      (err: unknown) => {
+        // Once stopping, the wait ends because the client closes; the sync itself goes on next time.
+        if (!stopRequested) say(`sync ${stack.demoConnectionId} did not succeed: ${errorMessage(err)}`);
+      },
+    );
+    // A Ctrl-C during the first sync leaves it durable in Temporal; the next start resumes it.
+    await Promise.race([sync, stopSignal]);
+  }
+
+  const workerDied = stack.workerStopped.then(
+    () => 'the worker stopped',
+    (err: unknown) => `the worker failed: ${errorMessage(err)}`,
+  );
+  const why = await Promise.race([stopSignal.then((signal) => `${signal} received`), workerDied]);
+  say(`\n${why}: stopping`);
+  stopWaiting.abort();
+  await stack.stop();
+  stopWatchingParent();
+  say('stopped; data kept in ' + dataDir(env));
+}
+
+async function runWorker(): Promise<void> {
+  const env = loadEnv();
+  const logger = createLogger(env.LDSYNC_LOG_LEVEL);
+  const cipher = resolveTokenCipher(env);
+  const pool = createPool(resolveDatabaseUrl(env));
+  try {
+    const native = await connectNative();
+    try {
+      const worker = await startSyncWorker({
+        connection: native.connection,
+        namespace: native.namespace,
+        taskQueue: env.LDSYNC_TASK_QUEUE,
+        pool,
+        cipher,
+        logger,
+      });
+      logger.info({ taskQueue: env.LDSYNC_TASK_QUEUE, namespace: native.namespace }, 'worker running');
+      const dispose = onStopSignal((signal) => {
+        logger.info({ signal }, 'stopping worker (in-flight activities get 10 s)');
+        void worker.stop();
+      });
+      try {
+        await worker.stopped;
+      } finally {
+        dispose();
+      }
+    } finally {
+      await native.close();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a port number');
+  return port;
+}
+
+function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // WorkflowFailedError → ActivityFailure → ApplicationFailure: the innermost message says what to do.
+  const causes: string[] = [err.message];
+  for (let cause = err.cause; cause instanceof Error; cause = cause.cause) causes.push(cause.message);
+  return causes.join(': ');
+}
