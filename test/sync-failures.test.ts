@@ -7,6 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { SYNC_WORKFLOW_TYPE, syncWorkflowId } from '../src/shared';
 import { progressQuery } from '../workflows/messages';
+import { waitFor } from './support/wait';
 import { expectedCounts, startSyncHarness, type SyncHarness } from './support/sync-harness';
 
 const quickClient = { maxRetries: 0, maxRateLimitRetries: 5, timeoutMs: 5_000 };
@@ -199,16 +200,3 @@ describe('rate limits', () => {
     console.log(`# rate-limited sync: ${stats.rateLimited} of ${stats.requests} requests answered 429`);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // the query can race the workflow's first task
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

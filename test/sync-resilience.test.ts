@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../src/config';
 import { SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncResult } from '../src/shared';
+import { waitFor } from './support/wait';
 import { expectedCounts, startSyncHarness, TABLES, type SyncHarness } from './support/sync-harness';
 
 describe('a sync whose worker is killed mid-sync', () => {
@@ -153,11 +154,3 @@ describe('a sync that continues as new', () => {
     assert.equal(rows[0]?.n, 1);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

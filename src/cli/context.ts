@@ -88,7 +88,7 @@ function readDevState(env: Env): DevStateLookup {
   return { kind: 'live', state: parsed.data };
 }
 
-function processIsAlive(pid: number): boolean {
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEV_STATE_FILE } from '../cli/context';
+import { DEV_STATE_FILE, processIsAlive } from '../cli/context';
 
 const DevStateSchema = z.object({
   pid: z.number().int(),
@@ -55,14 +55,5 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
