@@ -276,7 +276,8 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
     throw wf.ApplicationFailure.create({
       type: cause.type,
       nonRetryable: true,
-      message: `connection "${connectionId}": ${cause.stream}${cause.scope ? ` of "${cause.scope}"` : ''}: ${cause.message}`,
+      // Activity messages already name the connection and the endpoint.
+      message: cause.message,
     });
   }
 
@@ -304,7 +305,7 @@ function summaryError(failures: ScopeFailure[]): Pick<FinishRunInput, 'errorType
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more failed scopes)` : '';
   return {
     errorType: first.type,
-    errorMessage: `${first.stream}${first.scope ? ` of "${first.scope}"` : ''}: ${first.message}${more}`,
+    errorMessage: `${first.message}${more}`,
   };
 }
 

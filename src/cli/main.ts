@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerDbCommands } from './db-commands';
 import { registerDevCommands } from './dev-commands';
 import { CliError } from './cli-error';
+import { registerOperatorCommands } from './operator-commands';
 import { registerSimulateCommand } from './simulate';
 import { registerSyncCommands } from './sync-commands';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerDevCommands(program);
   registerSimulateCommand(program);
   registerSyncCommands(program);
+  registerOperatorCommands(program);
   return program;
 }
 

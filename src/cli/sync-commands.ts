@@ -23,11 +23,11 @@ import { progressQuery } from '../../workflows/messages';
 import { CliError } from './cli-error';
 import { resolveDatabaseUrl } from './context';
 import { ProgressView } from './progress-view';
+import { formatTemporalStatus, temporalStatus } from './temporal-status';
 
 const ConnectionIdArg = z
   .string()
   .regex(CONNECTION_ID_PATTERN, 'a connection id is 1-63 lower-case letters, digits, ".", "_" or "-"');
-
 
 function parseId(raw: string): string {
   const parsed = ConnectionIdArg.safeParse(raw);
@@ -154,7 +154,7 @@ export function registerSyncCommands(program: Command): void {
 
   program
     .command('status')
-    .description('recent runs of a connection with per-stream counts and errors')
+    .description("recent runs of a connection with per-stream counts and errors, its workflow's state and its schedule")
     .argument('<id>', 'connection id')
     .option('--json', 'print as JSON')
     .option('--limit <n>', 'runs to show', '5')
@@ -165,11 +165,12 @@ export function registerSyncCommands(program: Command): void {
       try {
         const runs = await listRuns(pool, connectionId, limit);
         const latest = runs[0] ? await getRunWithStreams(pool, runs[0].id) : null;
+        const temporal = await temporalStatus(connectionId, runs[0] ?? null);
         if (opts.json) {
-          console.log(JSON.stringify({ connectionId, runs, latest }, null, 2));
+          console.log(JSON.stringify({ connectionId, runs, latest, temporal }, null, 2));
           return;
         }
-        console.log(ProgressView.runs(connectionId, runs, latest));
+        console.log(`${ProgressView.runs(connectionId, runs, latest)}\n\n${formatTemporalStatus(temporal)}`);
       } finally {
         await pool.end();
       }

@@ -53,5 +53,8 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<Worker>
     // About 1 MB each; a sync keeps one parent plus a bounded window of children in flight, and an
     // explicit number keeps the heap-based default from exhausting small containers.
     maxCachedWorkflows: 200,
+    // Heartbeats otherwise reach the server at most every 0.8 × the heartbeat timeout (24 s): operators
+    // would read stale details in the Web UI and a cancel would take that long to reach an activity.
+    maxHeartbeatThrottleInterval: '5s',
   });
 }
