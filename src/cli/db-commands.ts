@@ -2,7 +2,6 @@
 // every problem is reported in one line; the token is read from an environment variable or stdin
 // (never from an argument, which would land in shell history and `ps`) and is never printed.
 import { type Command } from 'commander';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import {
   API_VERSIONS,
@@ -15,8 +14,8 @@ import {
   removeConnection,
 } from '../db/connections';
 import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
 import { resolveDatabaseUrl, resolveTokenCipher } from './context';
+import { formatTable, withPool } from './common';
 
 export function registerDbCommands(program: Command): void {
   program
@@ -162,25 +161,4 @@ async function tokenFromStdin(): Promise<string> {
   if (/\s/.test(token))
     throw new Error('--token-stdin: standard input must hold just the token (it contains spaces or lines)');
   return token;
-}
-
-async function withPool<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const pool = createPool(resolveDatabaseUrl(), { max: 2 });
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
-function formatTable(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

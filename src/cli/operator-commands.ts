@@ -2,16 +2,14 @@
 // `ldsync schedule set|pause|resume|trigger|remove|list` (Temporal Schedules that sync a connection).
 // Bad arguments exit 2 with one line naming the problem; `--json` prints what a script needs.
 import { type Command, type CommanderError } from 'commander';
-import type { Pool } from 'pg';
 import { loadEnv } from '../config';
-import { createPool, getConnection, getConnectionToken, type ConnectionRecord } from '../db';
+import { getConnectionToken } from '../db';
 import { API_VERSIONS, closeHttpPools, LaunchDarklyClient, type ApiVersion } from '../launchdarkly';
-import { CONNECTION_ID_PATTERN } from '../shared';
-import { connectClient, type TemporalClient } from '../temporal/connection';
 import { CliError } from './cli-error';
+import { formatTable, parseConnectionId, requireConnection, withPool, withTemporal } from './common';
 import { formatChecks, judgeChecks } from './connection-check';
 import { connectionsCommand } from './db-commands';
-import { resolveDatabaseUrl, resolveTokenCipher } from './context';
+import { resolveTokenCipher } from './context';
 import { formatDuration, parseScheduleRequest } from './schedule-options';
 import {
   CATCHUP_WINDOW_MS,
@@ -30,46 +28,6 @@ function exitTwoOnUsageError(command: Command): Command {
     // Commander reports usage errors with exit code 1; help and version exit 0.
     process.exit(err.exitCode === 1 ? 2 : err.exitCode);
   });
-}
-
-function parseConnectionId(raw: string): string {
-  if (!CONNECTION_ID_PATTERN.test(raw)) {
-    throw new CliError(
-      `bad connection id "${raw}": a connection id is 1-63 lowercase letters, digits, ".", "_" or "-", ` +
-        'starting with a letter or digit',
-      2,
-    );
-  }
-  return raw;
-}
-
-async function withPool<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const pool = createPool(resolveDatabaseUrl(), { max: 2 });
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
-
-async function withTemporal<T>(fn: (temporal: TemporalClient) => Promise<T>): Promise<T> {
-  const temporal = await connectClient();
-  try {
-    return await fn(temporal);
-  } finally {
-    await temporal.close();
-  }
-}
-
-async function requireConnection(pool: Pool, connectionId: string): Promise<ConnectionRecord> {
-  const connection = await getConnection(pool, connectionId);
-  if (!connection) {
-    throw new CliError(
-      `connection_not_found: connection "${connectionId}" is not registered; add it with ` +
-        `\`ldsync connections add ${connectionId} --token-env VAR\``,
-    );
-  }
-  return connection;
 }
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
@@ -271,13 +229,5 @@ function formatList(views: SyncScheduleView[]): string {
       v.running.join(', ') || '-',
     ]),
   ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(rows);
 }

@@ -1,6 +1,7 @@
 // Renders sync progress for people: a live bar fed by the `progress` query (cli-progress: the usual
 // terminal progress bar, which degrades to nothing on a non-TTY), and plain tables of runs.
 import { SingleBar } from 'cli-progress';
+import { formatTable } from './common';
 import { STREAMS, type StreamProgress, type SyncProgress, type SyncResult } from '../shared';
 
 export class ProgressView {
@@ -50,7 +51,7 @@ export class ProgressView {
 
   static summary(result: SyncResult): string {
     const lines = [`run ${result.runId} of connection "${result.connectionId}": ${result.status}`];
-    lines.push(table([STREAM_HEADER, ...STREAMS.map((name) => streamRow(name, result.streams[name]))]));
+    lines.push(formatTable([STREAM_HEADER, ...STREAMS.map((name) => streamRow(name, result.streams[name]))]));
     const errors = STREAMS.flatMap((n) =>
       result.streams[n].errors.map((e) => `  ${n}${e.scope ? ` (${e.scope})` : ''}: ${e.type}: ${e.message}`),
     );
@@ -88,7 +89,7 @@ export class ProgressView {
       return `connection "${connectionId}" has no runs yet; start one with \`ldsync sync ${connectionId}\``;
     const lines = [`runs of connection "${connectionId}" (newest first):`];
     lines.push(
-      table([
+      formatTable([
         ['run', 'status', 'started', 'finished', 'error'],
         ...runs.map((r) => [
           r.id,
@@ -102,7 +103,7 @@ export class ProgressView {
     if (latest) {
       lines.push('', `streams of run ${runs[0]?.id ?? ''}:`);
       lines.push(
-        table([
+        formatTable([
           ['stream', 'scope', 'status', 'pages', 'requests', 'inserted', 'updated', 'unchanged', 'deleted', 'error'],
           ...latest.streams.map((s) => [
             s.stream,
@@ -138,15 +139,3 @@ function streamRow(name: string, s: StreamProgress): string[] {
 }
 
 const STREAM_HEADER = ['stream', 'state', 'scopes', 'pages', 'requests', 'inserted', 'updated', 'unchanged', 'deleted'];
-
-function table(all: string[][]): string {
-  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length))) ?? [];
-  return all
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}

@@ -10,45 +10,16 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadEnv } from '../config';
-import { createPool, getConnection, getRunWithStreams, listRuns } from '../db';
-import { connectClient } from '../temporal/connection';
-import {
-  CONNECTION_ID_PATTERN,
-  searchAttributes,
-  SYNC_WORKFLOW_TYPE,
-  syncWorkflowId,
-  type SyncResult,
-} from '../shared';
+import type { Pool } from 'pg';
+import { getRunWithStreams, listRuns } from '../db';
+import { searchAttributes, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncResult } from '../shared';
 import { progressQuery } from '../../workflows/messages';
 import { CliError } from './cli-error';
-import { resolveDatabaseUrl } from './context';
+import { parseConnectionId, requireConnection, withPool, withTemporal } from './common';
 import { ProgressView } from './progress-view';
 import { formatTemporalStatus, temporalStatus } from './temporal-status';
 
-const ConnectionIdArg = z
-  .string()
-  .regex(CONNECTION_ID_PATTERN, 'a connection id is 1-63 lower-case letters, digits, ".", "_" or "-"');
-
-function parseId(raw: string): string {
-  const parsed = ConnectionIdArg.safeParse(raw);
-  if (!parsed.success) throw new CliError(`bad connection id "${raw}": ${parsed.error.issues[0]?.message ?? ''}`, 2);
-  return parsed.data;
-}
-
-/** Fails early, with the command to fix it, when the connection is not registered. */
-async function requireConnection(connectionId: string): Promise<void> {
-  const pool = createPool(resolveDatabaseUrl());
-  try {
-    if (!(await getConnection(pool, connectionId))) {
-      throw new CliError(
-        `connection_not_found: connection "${connectionId}" is not registered; add it with ` +
-          `\`ldsync connections add ${connectionId} --token-env VAR\``,
-      );
-    }
-  } finally {
-    await pool.end();
-  }
-}
+const LimitOption = z.coerce.number().int().min(1).max(100);
 
 export async function startSync(client: Client, connectionId: string): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const env = loadEnv();
@@ -103,10 +74,9 @@ export function registerSyncCommands(program: Command): void {
     .option('--wait', 'show progress and wait; exit 0 only when the sync succeeded')
     .option('--json', 'print the result as JSON')
     .action(async (rawId: string, opts: { wait?: boolean; json?: boolean }) => {
-      const connectionId = parseId(rawId);
-      await requireConnection(connectionId);
-      const temporal = await connectClient();
-      try {
+      const connectionId = parseConnectionId(rawId);
+      await withPool((pool) => requireConnection(pool, connectionId));
+      await withTemporal(async (temporal) => {
         const handle = await startSync(temporal.client, connectionId);
         if (!opts.wait) {
           console.log(
@@ -119,9 +89,7 @@ export function registerSyncCommands(program: Command): void {
         const result = await waitForResult(handle, opts.json ?? false);
         console.log(opts.json ? JSON.stringify(result, null, 2) : ProgressView.summary(result));
         if (result.status !== 'succeeded') process.exitCode = 1;
-      } finally {
-        await temporal.close();
-      }
+      });
     });
 
   program
@@ -130,10 +98,9 @@ export function registerSyncCommands(program: Command): void {
     .argument('<id>', 'connection id')
     .option('--wait', 'wait until the run has recorded its cancellation')
     .action(async (rawId: string, opts: { wait?: boolean }) => {
-      const connectionId = parseId(rawId);
-      const workflowId = await runningWorkflowId(connectionId);
-      const temporal = await connectClient();
-      try {
+      const connectionId = parseConnectionId(rawId);
+      const workflowId = await withPool((pool) => runningWorkflowId(pool, connectionId));
+      await withTemporal(async (temporal) => {
         const handle = temporal.client.workflow.getHandle(workflowId);
         const description = await handle.describe();
         if (description.status.name !== 'RUNNING') {
@@ -147,9 +114,7 @@ export function registerSyncCommands(program: Command): void {
           await handle.result().catch(() => undefined);
           console.log(`cancelled`);
         }
-      } finally {
-        await temporal.close();
-      }
+      });
     });
 
   program
@@ -159,11 +124,11 @@ export function registerSyncCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .option('--limit <n>', 'runs to show', '5')
     .action(async (rawId: string, opts: { json?: boolean; limit: string }) => {
-      const connectionId = parseId(rawId);
-      const limit = z.coerce.number().int().min(1).max(100).parse(opts.limit);
-      const pool = createPool(resolveDatabaseUrl());
-      try {
-        const runs = await listRuns(pool, connectionId, limit);
+      const connectionId = parseConnectionId(rawId);
+      const limit = LimitOption.safeParse(opts.limit);
+      if (!limit.success) throw new CliError(`--limit takes a whole number from 1 to 100; got "${opts.limit}"`, 2);
+      await withPool(async (pool) => {
+        const runs = await listRuns(pool, connectionId, limit.data);
         const latest = runs[0] ? await getRunWithStreams(pool, runs[0].id) : null;
         const temporal = await temporalStatus(connectionId, runs[0] ?? null);
         if (opts.json) {
@@ -171,19 +136,12 @@ export function registerSyncCommands(program: Command): void {
           return;
         }
         console.log(`${ProgressView.runs(connectionId, runs, latest)}\n\n${formatTemporalStatus(temporal)}`);
-      } finally {
-        await pool.end();
-      }
+      });
     });
 }
 
 /** The workflow of the connection's running run: from `ldsync.sync_runs` (schedules use other ids), else the contract id. */
-async function runningWorkflowId(connectionId: string): Promise<string> {
-  const pool = createPool(resolveDatabaseUrl());
-  try {
-    const [latest] = await listRuns(pool, connectionId, 1);
-    return latest && latest.status === 'running' ? latest.workflowId : syncWorkflowId(connectionId);
-  } finally {
-    await pool.end();
-  }
+async function runningWorkflowId(pool: Pool, connectionId: string): Promise<string> {
+  const [latest] = await listRuns(pool, connectionId, 1);
+  return latest && latest.status === 'running' ? latest.workflowId : syncWorkflowId(connectionId);
 }
