@@ -1,17 +1,16 @@
 // `ldsync migrate` and `ldsync connections ...` as a user runs them: `node bin/ldsync.js` in a child
 // process, against an isolated database.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { PROJECT_ROOT } from '../src/config';
 import { generateEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { getConnectionToken } from '../src/db/connections';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
 import { adminDatabaseUrl } from './db-helpers';
+import { runCli, type CliResult } from './support/cli';
 
 const TOKEN = 'api-cli-test-token-0123456789';
 const KEY = generateEncryptionKey();
@@ -29,33 +28,14 @@ after(async () => {
   if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 function ldsync(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/ldsync.js'), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: db.url,
-        LDSYNC_ENCRYPTION_KEY: KEY,
-        LDSYNC_DATA_DIR: dataDir,
-        LDSYNC_LOG_LEVEL: 'silent',
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return runCli(
+    args,
+    { DATABASE_URL: db.url, LDSYNC_ENCRYPTION_KEY: KEY, LDSYNC_DATA_DIR: dataDir, ...options.env },
+    options.stdin,
+  );
 }
 
 function assertFails(result: Result, message: RegExp): void {

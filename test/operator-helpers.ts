@@ -1,17 +1,14 @@
 // Shared by the test/operator-*.test.ts files: a real sync stack for one test file (its own database,
 // task queue and in-process worker on the run's Temporal dev server), simulated LaunchDarkly accounts
 // registered as connections, the `ldsync` CLI in a child process, and a Chromium for the Web UI stories.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { type Client, type WorkflowHandle } from '@temporalio/client';
 import { type temporal } from '@temporalio/proto';
 import { type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { createActivities } from '../activities';
-import { PROJECT_ROOT } from '../src/config';
 import { generateEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { addConnection } from '../src/db/connections';
 import { createPool } from '../src/db/pool';
@@ -19,7 +16,10 @@ import { createLogger } from '../src/logger';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { createSyncWorker } from '../src/temporal/worker';
+import { runCli, type CliResult } from './support/cli';
 import { testStack, type TestStack } from './support/stack';
+
+export { runCli, type CliResult };
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -37,12 +37,6 @@ export interface OperatorStack {
   /** Runs `ldsync <args>` against this stack's database, Temporal and task queue (plus `env`). */
   ldsync(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
   cleanup(): Promise<void>;
-}
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
 }
 
 /**
@@ -132,22 +126,6 @@ function runWorker(worker: Worker): { stop(): Promise<void> } {
       await done;
     },
   };
-}
-
-/** `node bin/ldsync.js <args>` with only the environment given (plus PATH), as an operator runs it. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/ldsync.js'), ...args], {
-      env: { PATH: process.env.PATH, LDSYNC_LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 // ------------------------------------------------------------------------------------ Temporal UI
