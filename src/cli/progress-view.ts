@@ -1,6 +1,7 @@
 // Renders sync progress for people: a live bar fed by the `progress` query (cli-progress: the usual
 // terminal progress bar, which degrades to nothing on a non-TTY), and plain tables of runs.
 import { SingleBar } from 'cli-progress';
+import type { RunRecord, StreamRecord } from '../db';
 import { formatTable } from './common';
 import { STREAMS, type StreamProgress, type SyncProgress, type SyncResult } from '../shared';
 
@@ -59,32 +60,7 @@ export class ProgressView {
     return lines.join('\n');
   }
 
-  static runs(
-    connectionId: string,
-    runs: Array<{
-      id: string;
-      status: string;
-      startedAt: Date;
-      finishedAt: Date | null;
-      errorType: string | null;
-      errorMessage: string | null;
-    }>,
-    latest: {
-      streams: Array<{
-        stream: string;
-        scope: string;
-        status: string;
-        pages: number;
-        requests: number;
-        rowsInserted: number;
-        rowsUpdated: number;
-        rowsUnchanged: number;
-        rowsDeleted: number;
-        errorType: string | null;
-        errorMessage: string | null;
-      }>;
-    } | null,
-  ): string {
+  static runs(connectionId: string, runs: RunRecord[], latest: { streams: StreamRecord[] } | null): string {
     if (runs.length === 0)
       return `connection "${connectionId}" has no runs yet; start one with \`ldsync sync ${connectionId}\``;
     const lines = [`runs of connection "${connectionId}" (newest first):`];
