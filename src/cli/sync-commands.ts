@@ -3,6 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
+  type Connection,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
@@ -42,13 +43,19 @@ export async function startSync(client: Client, connectionId: string): Promise<W
   }
 }
 
-async function waitForResult(handle: WorkflowHandle, json: boolean): Promise<SyncResult> {
+async function waitForResult(connection: Connection, handle: WorkflowHandle, json: boolean): Promise<SyncResult> {
   const view = json ? null : new ProgressView();
+  // Progress queries are aborted and awaited before the connection closes: a query still being
+  // retried by the client would otherwise hit the closed channel and crash the process.
+  const stopQueries = new AbortController();
+  let inFlight: Promise<void> | null = null;
   const poll = setInterval(() => {
-    handle
-      .query(progressQuery)
-      .then((p) => view?.update(p))
-      .catch(() => undefined); // the query can race the workflow's start or end; the next poll catches up
+    if (!view || inFlight) return;
+    inFlight = connection
+      .withAbortSignal(stopQueries.signal, () => handle.query(progressQuery))
+      .then((p) => view.update(p))
+      .catch(() => undefined) // the query can race the workflow's start or end; the next poll catches up
+      .finally(() => (inFlight = null));
   }, 500);
   try {
     return (await handle.result()) as SyncResult;
@@ -62,6 +69,8 @@ async function waitForResult(handle: WorkflowHandle, json: boolean): Promise<Syn
     throw err;
   } finally {
     clearInterval(poll);
+    stopQueries.abort();
+    await inFlight;
     view?.stop();
   }
 }
@@ -86,7 +95,7 @@ export function registerSyncCommands(program: Command): void {
           );
           return;
         }
-        const result = await waitForResult(handle, opts.json ?? false);
+        const result = await waitForResult(temporal.connection, handle, opts.json ?? false);
         console.log(opts.json ? JSON.stringify(result, null, 2) : ProgressView.summary(result));
         if (result.status !== 'succeeded') process.exitCode = 1;
       });
