@@ -31,9 +31,10 @@ export default tseslint.config(
     },
   },
   {
+    // Workflows orchestrate: no I/O, no Node built-ins, and from activities only their types.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: forbiddenInWorkflows,
@@ -42,7 +43,58 @@ export default tseslint.config(
               group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'],
               message: 'Not allowed in workflow code.',
             },
-            { group: ['pg', 'undici', '../src/db/*', '../src/launchdarkly/*'], message: 'Workflows hold no I/O.' },
+            {
+              group: ['pg', 'undici', '**/src/db', '**/src/db/**', '**/src/launchdarkly', '**/src/launchdarkly/**'],
+              message: 'Workflows hold no I/O.',
+            },
+            { group: ['**/src/cli/**', '**/src/dev/**', '**/src/temporal/**'], message: 'Workflows hold no I/O.' },
+            { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Types only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Activities glue the client to the database; they never reach into workflow code.
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workflows', '**/workflows/**'], message: 'Activities never import workflows.' }] },
+      ],
+    },
+  },
+  {
+    // The LaunchDarkly client knows nothing of Temporal or Postgres.
+    files: ['src/launchdarkly/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/*', 'pg', '**/db', '**/db/**'],
+              message: 'The LaunchDarkly room has no Temporal or Postgres.',
+            },
+            { group: ['**/cli', '**/cli/**', '**/dev', '**/dev/**'], message: 'Only src/cli parses argv and prints.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The database layer knows nothing of HTTP or Temporal.
+    files: ['src/db/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['undici', '@temporalio/*', '**/launchdarkly', '**/launchdarkly/**'],
+              message: 'The database room has no HTTP or Temporal.',
+            },
+            { group: ['**/cli', '**/cli/**', '**/dev', '**/dev/**'], message: 'Only src/cli parses argv and prints.' },
           ],
         },
       ],

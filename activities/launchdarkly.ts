@@ -5,6 +5,7 @@ import { getConnection, getConnectionToken } from '../src/db';
 import type { TokenCipher } from '../src/crypto/token-cipher';
 import { LaunchDarklyClient, rateLimiterFor, type LaunchDarklyClientOptions } from '../src/launchdarkly';
 import { connectionNotFound } from './failures';
+import type { StreamHooks } from './stream-runner';
 
 export interface ClientDeps {
   pool: Pool;
@@ -13,14 +14,23 @@ export interface ClientDeps {
   clientOptions?: Partial<Omit<LaunchDarklyClientOptions, 'token' | 'baseUrl' | 'apiVersion'>>;
 }
 
+/**
+ * The client of `connectionId`, wired to a stream's hooks: its waits (`{until, kind, reason,
+ * errorType}`, passed through whole) show in the heartbeat, every request is counted before it is
+ * sent, and every retried response is logged. The connection is read through `hooks.database`, so an
+ * unreachable Postgres is ridden out like every other database call. Throws `connection_not_found`,
+ * or TokenDecryptionError (typed `token_undecryptable` by failures.ts) for a wrong key.
+ */
 export async function clientForConnection(
   deps: ClientDeps,
   connectionId: string,
-  onWait: (until: number | null) => void,
+  hooks: Pick<StreamHooks, 'onWait' | 'beforeRequest' | 'onRetry' | 'database'>,
 ): Promise<LaunchDarklyClient> {
-  const connection = await getConnection(deps.pool, connectionId);
+  const connection = await hooks.database('reading the connection', () => getConnection(deps.pool, connectionId));
   if (!connection) throw connectionNotFound(connectionId);
-  const token = await getConnectionToken(deps.pool, deps.cipher, connectionId);
+  const token = await hooks.database('reading the connection token', () =>
+    getConnectionToken(deps.pool, deps.cipher, connectionId),
+  );
   return new LaunchDarklyClient({
     ...deps.clientOptions,
     baseUrl: connection.baseUrl,
@@ -28,6 +38,8 @@ export async function clientForConnection(
     token,
     // One limiter per connection and process: concurrent activities share LaunchDarkly's windows.
     limiter: rateLimiterFor(`${connectionId}@${connection.baseUrl}`),
-    onWait: ({ until }) => onWait(until),
+    onWait: (info) => hooks.onWait(info),
+    beforeRequest: (info) => hooks.beforeRequest(info),
+    onRetry: (info) => hooks.onRetry(info),
   });
 }

@@ -1,9 +1,14 @@
-// Live progress of one stream activity: heartbeats (what the Web UI shows on the pending activity, and
-// what keeps cancellation flowing during long rate-limit waits) and throttled signals to the run's
-// workflow (what the `progress` query answers).
-import { activityInfo, getClient, heartbeat, log } from '@temporalio/activity';
-import { streamProgressSignal } from '../workflows/messages';
-import type { StreamName, StreamProgressUpdate } from '../src/shared';
+// Live progress of one stream activity, by heartbeat only: it is what the Web UI shows under Pending
+// Activities, what keeps cancellation flowing during long waits, and where a retry resumes. Nothing is
+// signalled to the workflow, so no page lands in its history; the committed counters are in
+// `ldsync.sync_run_streams`.
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import type { StreamName } from '../src/shared';
+
+/** What the activity is waiting for, named as it is: LaunchDarkly's rate limit, or a retry after an error. */
+export type StreamWait =
+  | { kind: 'rate_limit'; until: string; reason: string }
+  | { kind: 'retry'; until: string; reason: string; errorType?: string };
 
 /** What an operator reads on the pending activity in the Web UI. */
 export interface StreamHeartbeat {
@@ -14,31 +19,30 @@ export interface StreamHeartbeat {
   pages: number;
   rows: number;
   requests: number;
-  /** ISO time until which the activity waits for LaunchDarkly's rate limit, or null */
-  waitingUntil: string | null;
+  /** null while requests flow */
+  waiting: StreamWait | null;
 }
 
-export interface ProgressReporterOptions {
-  progressWorkflowId: string;
-  /** how often the latest state is re-sent while nothing else happens */
-  tickMs?: number;
-  /** at most one signal to the workflow per this many ms */
-  signalEveryMs?: number;
+/** A wait as the LaunchDarkly client or the database retry loop reports it. */
+export interface WaitReport {
+  until: number | null;
+  kind?: 'rate_limit' | 'retry';
+  reason?: string;
+  errorType?: string;
 }
 
 export class ProgressReporter {
   private readonly state: StreamHeartbeat;
   private readonly timer: NodeJS.Timeout;
-  private lastSignalAt = 0;
-  private signalInFlight = false;
 
   constructor(
     stream: StreamName,
     scope: string,
     start: { cursor: string | null; pages: number; rows: number; requests: number },
-    private readonly options: ProgressReporterOptions,
+    options: { tickMs?: number } = {},
   ) {
-    this.state = { stream, scope, waitingUntil: null, ...start };
+    this.state = { stream, scope, waiting: null, ...start };
+    // Re-sent while nothing else happens: the heartbeat timeout must not fire during a long wait.
     const tick = options.tickMs ?? Math.max(1000, Math.min(5000, (activityInfo().heartbeatTimeoutMs ?? 15000) / 3));
     this.timer = setInterval(() => this.beat(), tick);
     this.timer.unref();
@@ -55,43 +59,29 @@ export class ProgressReporter {
     this.state.pages += 1;
     this.state.rows += page.rows;
     this.state.requests = page.requests;
-    this.state.waitingUntil = null;
+    this.state.waiting = null;
     this.beat();
   }
 
-  waiting(until: number | null): void {
-    this.state.waitingUntil = until === null ? null : new Date(until).toISOString();
-    this.beat(true);
+  waiting(report: WaitReport): void {
+    if (report.until === null) {
+      this.state.waiting = null;
+    } else {
+      const until = new Date(report.until).toISOString();
+      const reason = report.reason ?? '';
+      this.state.waiting =
+        (report.kind ?? 'rate_limit') === 'rate_limit'
+          ? { kind: 'rate_limit', until, reason }
+          : { kind: 'retry', until, reason, ...(report.errorType ? { errorType: report.errorType } : {}) };
+    }
+    this.beat();
   }
 
   stop(): void {
     clearInterval(this.timer);
   }
 
-  private beat(forceSignal = false): void {
+  private beat(): void {
     heartbeat({ ...this.state });
-    const now = Date.now();
-    if (!this.signalInFlight && (forceSignal || now - this.lastSignalAt >= (this.options.signalEveryMs ?? 2000))) {
-      this.lastSignalAt = now;
-      this.signalInFlight = true;
-      void this.signal().finally(() => (this.signalInFlight = false));
-    }
-  }
-
-  private async signal(): Promise<void> {
-    const update: StreamProgressUpdate = {
-      stream: this.state.stream,
-      scope: this.state.scope,
-      pages: this.state.pages,
-      rows: this.state.rows,
-      requests: this.state.requests,
-      waitingUntil: this.state.waitingUntil === null ? null : Date.parse(this.state.waitingUntil),
-    };
-    try {
-      await getClient().workflow.getHandle(this.options.progressWorkflowId).signal(streamProgressSignal, update);
-    } catch (err) {
-      // Progress is best effort: the run's correctness never depends on it.
-      log.debug('progress signal not delivered', { error: err instanceof Error ? err.message : String(err) });
-    }
   }
 }

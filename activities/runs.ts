@@ -3,48 +3,86 @@
 import { ApplicationFailure, getClient, log } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { abandonRun, beginRun, failStream, finishRun, getConnection } from '../src/db';
-import { connectionNotFound } from './failures';
+import { databaseRetryFromEnv, retryDatabase, type DatabaseRetrySettings } from './database';
+import { connectionNotFound, toApplicationFailure } from './failures';
+import { registeredSearchAttributes } from './search-attributes';
 import type { BeginRunInput, BeginRunResult, FinishRunInput } from './types';
 
-export function createRunActivities({ pool }: { pool: Pool }) {
+/**
+ * Bookkeeping activities run with a 1-minute start-to-close timeout and many Temporal attempts
+ * (workflows/activity-options.ts): each attempt retries an unreachable Postgres for at most 40 s,
+ * then fails as a retryable `database_unavailable`, and Temporal's next attempt carries on.
+ */
+const BOOKKEEPING_RETRY_CAP_MS = 40_000;
+
+export function createRunActivities(deps: { pool: Pool; databaseRetry?: DatabaseRetrySettings }) {
+  const { pool } = deps;
+  const settings = {
+    budgetMs: Math.min(BOOKKEEPING_RETRY_CAP_MS, (deps.databaseRetry ?? databaseRetryFromEnv()).budgetMs),
+  };
+  const db = <R>(what: string, fn: () => Promise<R>): Promise<R> => retryDatabase(fn, { settings, what });
+  /** Every failure leaves typed: a database error as `database_unavailable`, never a bare Error. */
+  const typed = async <R>(connectionId: string, what: string, fn: () => Promise<R>): Promise<R> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toApplicationFailure(err, { connectionId, what });
+    }
+  };
   return {
     async beginRun(input: BeginRunInput): Promise<BeginRunResult> {
-      if (!(await getConnection(pool, input.connectionId))) throw connectionNotFound(input.connectionId);
-      // Two tries: the second follows the cleanup of a row left `running` by a run that no longer exists.
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const begun = await beginRun(pool, { ...input, trigger: 'workflow' });
-        if ('runId' in begun) return begun;
-        const other = begun.conflict;
-        if (await isStillRunning(other.workflowId, other.workflowRunId)) {
-          throw ApplicationFailure.create({
-            type: 'sync_already_running',
-            nonRetryable: true,
-            message:
-              `connection "${input.connectionId}" is already syncing (run ${other.runId}, workflow ${other.workflowId}, ` +
-              `started ${other.startedAt.toISOString()}): wait for it, or cancel it with \`ldsync cancel ${input.connectionId}\``,
-          });
-        }
-        log.warn('abandoning a run whose workflow is closed', { runId: other.runId, workflowId: other.workflowId });
-        await abandonRun(pool, other.runId, `its workflow ${other.workflowId} closed without recording an ending`);
-      }
-      throw new Error(`could not begin a run for connection "${input.connectionId}"`);
+      return typed(input.connectionId, "recording the run's start", () => begin(input));
     },
 
     async finishRun(input: FinishRunInput): Promise<void> {
-      for (const f of input.failures) {
-        await failStream(
+      return typed(input.connectionId, `recording the run's end (${input.status})`, () => finish(input));
+    },
+  };
+
+  async function begin(input: BeginRunInput): Promise<BeginRunResult> {
+    if (!(await db('reading the connection', () => getConnection(pool, input.connectionId)))) {
+      throw connectionNotFound(input.connectionId);
+    }
+    // Two tries: the second follows the cleanup of a row left `running` by a run that no longer exists.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const begun = await db('recording the run', () => beginRun(pool, { ...input, trigger: 'workflow' }));
+      if ('runId' in begun) return { ...begun, searchAttributes: await registeredSearchAttributes() };
+      const other = begun.conflict;
+      if (await isStillRunning(other.workflowId, other.workflowRunId)) {
+        throw ApplicationFailure.create({
+          type: 'sync_already_running',
+          nonRetryable: true,
+          message:
+            `connection "${input.connectionId}" is already syncing (run ${other.runId}, workflow ${other.workflowId}, ` +
+            `started ${other.startedAt.toISOString()}): wait for it, or cancel it with \`ldsync cancel ${input.connectionId}\``,
+        });
+      }
+      log.warn('abandoning a run whose workflow is closed', { runId: other.runId, workflowId: other.workflowId });
+      await db('closing an abandoned run', () =>
+        abandonRun(pool, other.runId, `its workflow ${other.workflowId} closed without recording an ending`),
+      );
+    }
+    throw new Error(`could not begin a run for connection "${input.connectionId}"`);
+  }
+
+  async function finish(input: FinishRunInput): Promise<void> {
+    for (const f of input.failures) {
+      await db(`recording the failure of ${f.stream} ${f.scope}`, () =>
+        failStream(
           pool,
           { runId: input.runId, connectionId: input.connectionId, stream: f.stream, scope: f.scope },
           { status: 'failed', errorType: f.type, message: f.message },
-        );
-      }
-      await finishRun(pool, input.runId, {
+        ),
+      );
+    }
+    await db("recording the run's end", () =>
+      finishRun(pool, input.runId, {
         status: input.status,
         errorType: input.errorType,
         errorMessage: input.errorMessage,
-      });
-    },
-  };
+      }),
+    );
+  }
 }
 
 /** Asks Temporal whether the workflow run that holds the `running` row is still open. */

@@ -1,12 +1,30 @@
 // The one loop every stream activity runs: read a page, write it (rows + counters + cursor in one
 // transaction), heartbeat, repeat; then detect deletions. A retry resumes from the committed cursor, so
 // a page is fetched again at most once and counted once.
-import { CancelledFailure, Context } from '@temporalio/activity';
+//
+// Every database call rides out a Postgres outage (database.ts): it is retried inside the activity,
+// while heartbeating, for the retry budget; and every failure, the first `openStream` included, leaves
+// as a typed ApplicationFailure (failures.ts). Requests are counted in `sync_run_streams` before they
+// are sent, so `requests` includes retries and requests whose page never committed.
+import { CancelledFailure, Context, log } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { completeStream, failStream, openStream, writePage, type StreamKey, type TableWrite } from '../src/db';
+import {
+  addStreamRequests,
+  completeStream,
+  failStream,
+  openStream,
+  StreamStateError,
+  writePage,
+  type DeletionCheck,
+  type StreamKey,
+  type StreamResume,
+  type TableWrite,
+} from '../src/db';
+import type { RequestInfo, RetryInfo } from '../src/launchdarkly';
 import type { StreamName, StreamSummary } from '../src/shared';
+import { retryDatabase, type DatabaseRetrySettings } from './database';
 import { toApplicationFailure } from './failures';
-import { ProgressReporter } from './progress-reporter';
+import { ProgressReporter, type WaitReport } from './progress-reporter';
 import type { RunRef } from './types';
 
 /** The cursor stored once every page of a stream is written. */
@@ -22,8 +40,21 @@ export interface StreamSource<T> {
   /** pages after `cursor` (null: from the start) */
   pages(cursor: string | null, signal: AbortSignal): AsyncIterable<SourcePage<T>>;
   toWrites(items: T[]): TableWrite[];
-  /** requests made so far, for the stream's counters */
+  /** requests made so far, for the heartbeat's counters */
   requests(): number;
+}
+
+/** What a source's LaunchDarkly client must be given: the hooks that count, log and show its requests. */
+export interface StreamHooks {
+  reporter: ProgressReporter;
+  /** the client's `onWait`: waits for the rate limit or before a retry, shown in the heartbeat */
+  onWait(wait: WaitReport): void;
+  /** the client's `beforeRequest`: counts the request in `sync_run_streams` before it is sent */
+  beforeRequest(info: RequestInfo): Promise<void>;
+  /** the client's `onRetry`: one log line per retried response */
+  onRetry(info: RetryInfo): void;
+  /** database calls of the source itself (e.g. reading stored flag keys) go through this */
+  database<R>(what: string, fn: () => Promise<R>): Promise<R>;
 }
 
 export interface RunStreamOptions {
@@ -35,47 +66,57 @@ export interface RunStreamOptions {
   what: string;
   /** false when the pass cannot tell absence from invisibility (never for a complete pass) */
   detectDeletions?: boolean;
+  /** retry budget for an unreachable Postgres (default: LDSYNC_DATABASE_RETRY_SECONDS or 5 min) */
+  databaseRetry: DatabaseRetrySettings;
 }
+
+/** A stream's summary, with how its deletions were checked (`seen_keys_lost`: they could not be). */
+export type RunStreamSummary = StreamSummary & { deletionCheck?: DeletionCheck | null };
 
 export async function runStream<T>(
   options: RunStreamOptions,
-  makeSource: (reporter: ProgressReporter) => Promise<StreamSource<T>>,
-): Promise<StreamSummary> {
+  makeSource: (hooks: StreamHooks) => Promise<StreamSource<T>>,
+): Promise<RunStreamSummary> {
   const { pool, ref, stream, scope } = options;
   const key: StreamKey = { runId: ref.runId, connectionId: ref.connectionId, stream, scope };
-  const opened = await openStream(pool, key);
-  const rowsSoFar = opened.counts.inserted + opened.counts.updated + opened.counts.unchanged;
-  if (opened.completed) {
-    return {
-      stream,
-      scope,
-      status: 'succeeded',
-      pages: opened.pages,
-      requests: opened.requests,
-      counts: opened.counts,
-    };
-  }
-
   const signal = Context.current().cancellationSignal;
-  const reporter = new ProgressReporter(
-    stream,
-    scope,
-    { cursor: opened.cursor, pages: opened.pages, rows: rowsSoFar, requests: opened.requests },
-    { progressWorkflowId: ref.progressWorkflowId },
-  );
+  let reporter: ProgressReporter | undefined;
+  const onWait = (wait: WaitReport) => reporter?.waiting(wait);
+  const db = <R>(what: string, fn: () => Promise<R>): Promise<R> =>
+    retryDatabase(fn, {
+      settings: options.databaseRetry,
+      what: `${what} (${options.what})`,
+      onWait: reporter && onWait,
+    });
+
   try {
-    const source = await makeSource(reporter);
+    const opened = await db('opening the stream', () => openStream(pool, key));
+    if (opened.completed) return completedSummary(stream, scope, opened);
+    const rowsSoFar = opened.counts.inserted + opened.counts.updated + opened.counts.unchanged;
+    reporter = new ProgressReporter(stream, scope, {
+      cursor: opened.cursor,
+      pages: opened.pages,
+      rows: rowsSoFar,
+      requests: opened.requests,
+    });
+    const hooks: StreamHooks = {
+      reporter,
+      onWait,
+      beforeRequest: () => db('counting a request', () => addStreamRequests(pool, key)),
+      onRetry: (info) => logRetry(options, info),
+      database: db,
+    };
+
+    const source = await makeSource(hooks);
     let cursor = opened.cursor;
-    let requestsBefore = source.requests();
     if (cursor !== END_CURSOR) {
       for await (const page of source.pages(cursor, signal)) {
-        const requests = source.requests() - requestsBefore;
-        requestsBefore = source.requests();
-        const counts = await writePage(pool, key, {
-          cursor: page.cursor,
-          requests,
-          writes: source.toWrites(page.items),
-        });
+        const writes = source.toWrites(page.items);
+        const after = cursor;
+        // `after` makes a retry after a lost COMMIT answer a no-op instead of a second page.
+        const counts = await db('writing a page', () =>
+          writePage(pool, key, { cursor: page.cursor, requests: 0, writes, after }),
+        );
         cursor = page.cursor;
         reporter.pageWritten({
           cursor,
@@ -86,25 +127,77 @@ export async function runStream<T>(
     }
     // Deletion detection needs a complete pass: never complete a stream whose reading was cut short.
     signal.throwIfAborted();
-    const counts = await completeStream(pool, key, { detectDeletions: options.detectDeletions ?? true });
+    let deletionCheck: DeletionCheck | null = null;
+    const counts = await db('completing the stream', () =>
+      completeStream(pool, key, {
+        detectDeletions: options.detectDeletions ?? true,
+        onDeletionCheck: (check) => (deletionCheck = check),
+      }),
+    );
+    if (deletionCheck === 'seen_keys_lost') {
+      log.warn(`${options.what}: deletions could not be checked in this run (the keys seen were lost)`, {
+        stream,
+        scope,
+      });
+    }
     const done = reporter.snapshot;
-    return { stream, scope, status: 'succeeded', pages: done.pages, requests: done.requests, counts };
+    return {
+      stream,
+      scope,
+      status: 'succeeded',
+      pages: done.pages,
+      requests: done.requests,
+      counts,
+      deletionCheck,
+    };
   } catch (err) {
     if (signal.aborted) {
       await recordEnding(pool, key, { status: 'cancelled', errorType: 'cancelled', message: 'cancelled' });
       throw new CancelledFailure(`${options.what}: cancelled`);
     }
+    if (err instanceof StreamStateError && err.reason === 'stream_completed') {
+      // Another attempt of this activity (one Temporal gave up on, still running) completed the stream.
+      const opened = await db('reading the completed stream', () => openStream(pool, key)).catch(() => null);
+      if (opened?.completed) return completedSummary(stream, scope, opened);
+    }
     const failure = toApplicationFailure(err, { connectionId: ref.connectionId, what: options.what });
-    const described = failure instanceof Error ? failure : new Error(String(failure));
     await recordEnding(pool, key, {
       status: 'failed',
-      errorType: (failure as { type?: string }).type ?? 'upstream_unavailable',
-      message: described.message,
+      errorType: failure.type ?? 'upstream_unavailable',
+      message: failure.message,
     });
     throw failure;
   } finally {
-    reporter.stop();
+    reporter?.stop();
   }
+}
+
+function completedSummary(stream: StreamName, scope: string, opened: StreamResume): RunStreamSummary {
+  return {
+    stream,
+    scope,
+    status: 'succeeded',
+    pages: opened.pages,
+    requests: opened.requests,
+    counts: opened.counts,
+  };
+}
+
+/** One log line per retried LaunchDarkly response, with its type (`upstream_unavailable`, `rate_limited`). */
+function logRetry(options: RunStreamOptions, info: RetryInfo): void {
+  const fields = {
+    stream: options.stream,
+    scope: options.scope,
+    endpoint: info.endpoint,
+    cause: info.cause,
+    errorType: info.errorType,
+    status: info.status ?? null,
+    requestAttempt: info.attempt, // `attempt` is the activity's Temporal attempt, set by the logger
+    retryInMs: info.delayMs,
+  };
+  const line = `LaunchDarkly request retried (${info.errorType}, ${info.cause}): ${info.message}`;
+  if (info.cause === 'rate_limited') log.info(line, fields);
+  else log.warn(line, fields);
 }
 
 /** Keeps the last error on the stream's row, so an operator sees it while Temporal retries. */

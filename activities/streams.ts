@@ -4,9 +4,11 @@ import type { Pool } from 'pg';
 import { activeKeys, activeFlagKeys, failStream } from '../src/db';
 import { LaunchDarklyError, type Flag, type FlagPass, type LaunchDarklyClient, type Page } from '../src/launchdarkly';
 import type { StreamSummary } from '../src/shared';
+import { databaseRetryFromEnv, retryDatabase, type DatabaseRetrySettings } from './database';
+import { toApplicationFailure } from './failures';
 import { clientForConnection, type ClientDeps } from './launchdarkly';
 import * as rows from './mappers';
-import { END_CURSOR, runStream, type SourcePage, type StreamSource } from './stream-runner';
+import { END_CURSOR, runStream, type SourcePage, type StreamHooks, type StreamSource } from './stream-runner';
 import type { KeyedStreamSummary, RunRef } from './types';
 
 async function* fromPages<T>(pages: AsyncIterable<Page<T>>): AsyncIterable<SourcePage<T>> {
@@ -17,8 +19,18 @@ function startCursor(cursor: string | null): string | null {
   return cursor === END_CURSOR ? null : cursor;
 }
 
-export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
+export function createStreamActivities(deps: ClientDeps & { pool: Pool; databaseRetry?: DatabaseRetrySettings }) {
   const { pool } = deps;
+  const databaseRetry = deps.databaseRetry ?? databaseRetryFromEnv();
+
+  /** A database read after the stream completed (the keys to fan out over), typed like the rest. */
+  async function afterStream<R>(ref: RunRef, what: string, fn: () => Promise<R>): Promise<R> {
+    try {
+      return await retryDatabase(fn, { settings: databaseRetry, what });
+    } catch (err) {
+      throw toApplicationFailure(err, { connectionId: ref.connectionId, what });
+    }
+  }
 
   /** Runs a single-pass stream whose pages come straight from one client iterator. */
   function simpleStream<T>(
@@ -26,13 +38,18 @@ export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
     stream: Parameters<typeof runStream>[0]['stream'],
     scope: string,
     what: string,
-    pages: (client: LaunchDarklyClient, cursor: string | null, signal: AbortSignal) => AsyncIterable<Page<T>>,
+    pages: (
+      client: LaunchDarklyClient,
+      cursor: string | null,
+      signal: AbortSignal,
+      hooks: StreamHooks,
+    ) => AsyncIterable<Page<T>>,
     toWrites: StreamSource<T>['toWrites'],
   ): Promise<StreamSummary> {
-    return runStream<T>({ pool, ref, stream, scope, what }, async (reporter) => {
-      const client = await clientForConnection(deps, ref.connectionId, (until) => reporter.waiting(until));
+    return runStream<T>({ pool, ref, stream, scope, what, databaseRetry }, async (hooks) => {
+      const client = await clientForConnection(deps, ref.connectionId, hooks);
       return {
-        pages: (cursor, signal) => fromPages(pages(client, startCursor(cursor), signal)),
+        pages: (cursor, signal) => fromPages(pages(client, startCursor(cursor), signal, hooks)),
         toWrites,
         requests: () => client.stats().requests,
       };
@@ -49,7 +66,12 @@ export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
         (c, cursor, signal) => c.projects({ cursor, signal }),
         (items) => [{ table: 'projects', rows: items.map(rows.projectRow) }],
       );
-      return { ...summary, keys: await activeKeys(pool, ref.connectionId, 'projects') };
+      return {
+        ...summary,
+        keys: await afterStream(ref, 'reading the stored projects', () =>
+          activeKeys(pool, ref.connectionId, 'projects'),
+        ),
+      };
     },
 
     async syncTags(ref: RunRef): Promise<StreamSummary> {
@@ -74,14 +96,19 @@ export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
           (c, cursor, signal) => c.teams({ cursor, signal }),
           (items) => [{ table: 'teams', rows: items.map(rows.teamRow) }],
         );
-        return { ...summary, keys: await activeKeys(pool, ref.connectionId, 'teams') };
+        return {
+          ...summary,
+          keys: await afterStream(ref, 'reading the stored teams', () => activeKeys(pool, ref.connectionId, 'teams')),
+        };
       } catch (err) {
         const reason = notEntitled(err);
         if (reason === null) throw err;
-        await failStream(
-          pool,
-          { runId: ref.runId, connectionId: ref.connectionId, stream: 'teams', scope: '' },
-          { status: 'skipped', errorType: 'not_entitled', message: reason },
+        await afterStream(ref, 'recording the teams stream as skipped', () =>
+          failStream(
+            pool,
+            { runId: ref.runId, connectionId: ref.connectionId, stream: 'teams', scope: '' },
+            { status: 'skipped', errorType: 'not_entitled', message: reason },
+          ),
         );
         return { ...skipped('teams', '', reason), keys: [] };
       }
@@ -107,7 +134,12 @@ export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
         (c, cursor, signal) => c.environments(ref.projectKey, { cursor, signal }),
         (items) => [{ table: 'environments', rows: items.map((e) => rows.environmentRow(ref.projectKey, e)) }],
       );
-      return { ...summary, keys: await activeKeys(pool, ref.connectionId, 'environments', ref.projectKey) };
+      return {
+        ...summary,
+        keys: await afterStream(ref, `reading the stored environments of project "${ref.projectKey}"`, () =>
+          activeKeys(pool, ref.connectionId, 'environments', ref.projectKey),
+        ),
+      };
     },
 
     /**
@@ -118,9 +150,9 @@ export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
     async syncFlags(ref: RunRef & { projectKey: string; environmentKeys: string[] }): Promise<StreamSummary> {
       const { projectKey } = ref;
       return runStream<Flag>(
-        { pool, ref, stream: 'flags', scope: projectKey, what: `flags of project "${projectKey}"` },
-        async (reporter) => {
-          const client = await clientForConnection(deps, ref.connectionId, (until) => reporter.waiting(until));
+        { pool, ref, stream: 'flags', scope: projectKey, what: `flags of project "${projectKey}"`, databaseRetry },
+        async (hooks) => {
+          const client = await clientForConnection(deps, ref.connectionId, hooks);
           const passes = client.flagPasses(ref.environmentKeys);
           return {
             pages: (cursor, signal) => flagPages(client, projectKey, passes, cursor, signal),
@@ -141,11 +173,13 @@ export function createStreamActivities(deps: ClientDeps & { pool: Pool }) {
         'flag_statuses',
         `${projectKey}/${environmentKey}`,
         `flag statuses of "${projectKey}/${environmentKey}"`,
-        (c, cursor, signal) => ({
+        (c, cursor, signal, hooks) => ({
           // The per-flag fallback (when the list endpoint is missing) needs the flag keys: read them from
           // what the flags stream stored, not from workflow history.
           async *[Symbol.asyncIterator]() {
-            const flagKeys = await activeFlagKeys(pool, ref.connectionId, projectKey);
+            const flagKeys = await hooks.database('reading the stored flag keys', () =>
+              activeFlagKeys(pool, ref.connectionId, projectKey),
+            );
             yield* c.flagStatuses(projectKey, environmentKey, { cursor, signal, flagKeys });
           },
         }),

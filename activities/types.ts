@@ -5,8 +5,8 @@ import type { RunStatus, StreamName, StreamSummary } from '../src/shared';
 export interface RunRef {
   runId: string;
   connectionId: string;
-  /** the `syncConnection` workflow that receives `streamProgress` signals (by id, so it survives continue-as-new) */
-  progressWorkflowId: string;
+  /** sent by version-1 workflows, which received progress signals; unused since heartbeats carry progress */
+  progressWorkflowId?: string;
 }
 
 export interface BeginRunInput {
@@ -19,6 +19,8 @@ export interface BeginRunResult {
   runId: string;
   /** true when this workflow run had already begun the run (a retried activity) */
   resumed: boolean;
+  /** the project's search attributes this namespace has registered (the workflow upserts only those) */
+  searchAttributes?: string[];
 }
 
 /** A stream summary that also names the keys the workflow fans out over (projects, teams, environments). */

@@ -73,7 +73,8 @@ async function main(): Promise<number> {
       '--test',
       // TAP keeps node's summary lines (`# tests N`, `# pass N`, `# fail N`), which CI reads.
       '--test-reporter=tap',
-      ...(nodeOptions.some((o) => o.startsWith('--test-timeout')) ? [] : ['--test-timeout=300000']),
+      // Node times each file as a whole: test/faults-postgres-outage.test.ts keeps Postgres down 5 minutes.
+      ...(nodeOptions.some((o) => o.startsWith('--test-timeout')) ? [] : ['--test-timeout=900000']),
       ...nodeOptions,
       ...files.map((f) => path.relative(PROJECT_ROOT, f)),
     ];

@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   LDSYNC_DATA_DIR: z.string().min(1).optional(),
   LDSYNC_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `json` (the default of `ldsync worker`) or `pretty` (one readable line; the default of `ldsync dev`) */
+  LDSYNC_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

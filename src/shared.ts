@@ -22,6 +22,8 @@ export function scheduleId(connectionId: string): string {
 /** Search attributes the project registers on the dev server and sets on every run. */
 export const searchAttributes = {
   connectionId: defineSearchAttributeKey('LdsyncConnectionId', SearchAttributeType.KEYWORD),
+  /** the run's outcome as `ldsync.sync_runs` records it: `running`, then `succeeded`, `partial`, ... */
+  runStatus: defineSearchAttributeKey('LdsyncRunStatus', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Error types (contract): the `type` of every ApplicationFailure that reaches Temporal. */
@@ -35,6 +37,14 @@ export const ERROR_TYPES = [
   'not_found',
   'connection_not_found',
   'sync_already_running',
+  /** Postgres could not be reached or refused the connection: retried on a time budget */
+  'database_unavailable',
+  /** a workflow input or option that is not of the documented shape */
+  'invalid_input',
+  /** the stored token cannot be decrypted with this `LDSYNC_ENCRYPTION_KEY` */
+  'token_undecryptable',
+  /** a stream was asked to write for a run that has already ended */
+  'run_closed',
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -46,6 +56,9 @@ export const NON_RETRYABLE_ERROR_TYPES: ErrorType[] = [
   'not_found',
   'connection_not_found',
   'sync_already_running',
+  'invalid_input',
+  'token_undecryptable',
+  'run_closed',
 ];
 
 /** The one argument of `syncConnection` (contract): a single JSON object, so the UI's form can start it. */
@@ -98,20 +111,13 @@ export interface StreamSummary {
   counts: RowCounts;
   /** why a stream was skipped (e.g. `not_entitled`) */
   reason?: string;
+  /** `seen_keys_lost`: deletions could not be checked in this scope (the run says so) */
+  deletionCheck?: 'done' | 'skipped' | 'seen_keys_lost' | null;
 }
 
-/** Sent by a running stream activity to its workflow (throttled), so the `progress` query is live. */
-export interface StreamProgressUpdate {
-  stream: StreamName;
-  scope: string;
-  pages: number;
-  rows: number;
-  requests: number;
-  /** epoch ms until which the activity waits for LaunchDarkly's rate limit, or null */
-  waitingUntil: number | null;
-}
-
-export type StreamState = 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'cancelled';
+/** `not_run`: the run ended (or a stream it depends on failed) before any scope of this stream started. */
+export type StreamState =
+  'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'cancelled' | 'not_run';
 
 export interface StreamProgress {
   state: StreamState;
@@ -122,7 +128,6 @@ export interface StreamProgress {
   rows: number;
   requests: number;
   counts: RowCounts;
-  waitingUntil: number | null;
   errors: Array<{ scope: string; type: string; message: string }>;
 }
 

@@ -7,7 +7,7 @@ import { migrate } from '../src/db/migrate';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
 import { adminDatabaseUrl } from './db-helpers';
 
-const ALL = ['0001_bookkeeping', '0002_launchdarkly_tables', '0003_analyst_views'];
+const ALL = ['0001_bookkeeping', '0002_launchdarkly_tables', '0003_analyst_views', '0004_durable_seen_keys'];
 
 let db: IsolatedDatabase;
 let client: pg.Client;
@@ -100,8 +100,15 @@ test('the contract tables have their primary keys and bookkeeping columns', asyn
     }
   }
 
-  const unlogged = await client.query(`SELECT relpersistence FROM pg_class WHERE oid = 'ldsync.seen_keys'::regclass`);
-  assert.equal(unlogged.rows[0]?.relpersistence, 'u');
+  // Logged (issue 9): crash recovery must not empty the keys a running pass has seen.
+  const persistence = await client.query(
+    `SELECT relpersistence FROM pg_class WHERE oid = 'ldsync.seen_keys'::regclass`,
+  );
+  assert.equal(persistence.rows[0]?.relpersistence, 'p');
+  const unchecked = await client.query(
+    `SELECT data_type FROM information_schema.columns WHERE table_schema = 'ldsync' AND table_name = 'sync_runs' AND column_name = 'deletions_unchecked'`,
+  );
+  assert.equal(unchecked.rows[0]?.data_type, 'ARRAY');
 
   for (const view of ['launchdarkly.stale_flags', 'launchdarkly.flags_per_team', 'launchdarkly.flag_rollout_state']) {
     await client.query(`SELECT * FROM ${view} LIMIT 1`);

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { finishRun } from '../src/db/runs';
+import { finishRun, getRunWithStreams } from '../src/db/runs';
 import {
+  addStreamRequests,
   completeStream,
   failStream,
   openStream,
@@ -550,7 +551,7 @@ describe('deletion detection', () => {
     assert.deepEqual(result, counts(0, 0, 0, 2));
   });
 
-  test('if the seen keys were lost (unlogged table emptied by a crash), no row is wrongly deleted', async () => {
+  test('if the seen keys were lost (emptied by hand), no row is wrongly deleted and the run says where', async () => {
     const c = 'lost-keys';
     await run(c, (runId) => pass(runId, c, 'tags', '', [[{ table: 'tags', rows: [{ tag: 'a' }, { tag: 'b' }] }]]));
     const runId = await newRun(pool, c);
@@ -566,7 +567,24 @@ describe('deletion detection', () => {
     assert.deepEqual(await deletedKeys('tags', 'tag', c), []);
     const { rows } = await pool.query('SELECT deletion_check FROM ldsync.sync_run_streams WHERE run_id = $1', [runId]);
     assert.equal(rows[0]?.deletion_check, 'seen_keys_lost');
-    await finishRun(pool, runId, { status: 'succeeded' });
+    let told: string | null | undefined;
+    await completeStream(pool, key, { onDeletionCheck: (check) => (told = check) });
+    assert.equal(told, 'seen_keys_lost', 'a completed stream reports its recorded check again');
+    const live = await getRunWithStreams(pool, runId);
+    assert.deepEqual(live?.run.deletionsUnchecked, ['tags/'], 'live while the run runs');
+    const finished = await finishRun(pool, runId, { status: 'succeeded' });
+    assert.deepEqual(finished.deletionsUnchecked, ['tags/']);
+    const { rows: stored } = await pool.query('SELECT deletions_unchecked FROM ldsync.sync_runs WHERE id = $1', [
+      runId,
+    ]);
+    assert.deepEqual(stored[0]?.deletions_unchecked, ['tags/']);
+  });
+
+  test('a run whose deletions were checked everywhere has no unchecked streams', async () => {
+    const c = 'all-checked';
+    const runId = await run(c, (id) => pass(id, c, 'tags', '', [[{ table: 'tags', rows: [{ tag: 'a' }] }]]));
+    const { rows } = await pool.query('SELECT deletions_unchecked FROM ldsync.sync_runs WHERE id = $1', [runId]);
+    assert.deepEqual(rows[0]?.deletions_unchecked, []);
   });
 
   test('seen keys are cleared when a stream completes and when its run finishes', async () => {
@@ -582,6 +600,74 @@ describe('deletion detection', () => {
     assert.equal(await count(), 1, 'only the unfinished projects pass still holds keys');
     await finishRun(pool, runId, { status: 'failed', errorType: 'upstream_unavailable' });
     assert.equal(await count(), 0);
+  });
+});
+
+describe('retries after a lost connection, request counts, values Postgres cannot store', () => {
+  test('writePage with `after` is a no-op when that page was already committed (a COMMIT whose answer was lost)', async () => {
+    const c = 'lost-commit';
+    const runId = await newRun(pool, c);
+    const key: StreamKey = { runId, connectionId: c, stream: 'tags', scope: '' };
+    await openStream(pool, key);
+    const page1 = { cursor: 'p2', requests: 1, writes: [{ table: 'tags', rows: [{ tag: 'a' }] }] as TableWrite[] };
+    assert.deepEqual(await writePage(pool, key, { ...page1, after: null }), counts(1, 0, 0, 0));
+    // The same call again, as the activity's retry sends it: nothing changes.
+    assert.deepEqual(await writePage(pool, key, { ...page1, after: null }), counts(0, 0, 0, 0));
+    const page2 = { cursor: null, requests: 1, writes: [{ table: 'tags', rows: [{ tag: 'b' }] }] as TableWrite[] };
+    assert.deepEqual(await writePage(pool, key, { ...page2, after: 'p2' }), counts(1, 0, 0, 0));
+    const { rows } = await pool.query(
+      'SELECT pages, requests, rows_inserted, cursor FROM ldsync.sync_run_streams WHERE run_id = $1',
+      [runId],
+    );
+    assert.deepEqual(rows[0], { pages: 2, requests: 2, rows_inserted: 2, cursor: null });
+    await finishRun(pool, runId, { status: 'succeeded' });
+  });
+
+  test('addStreamRequests counts requests of a running stream before any page commits, and not after it ends', async () => {
+    const c = 'requests-first';
+    const runId = await newRun(pool, c);
+    const key: StreamKey = { runId, connectionId: c, stream: 'tags', scope: '' };
+    await openStream(pool, key);
+    await addStreamRequests(pool, key);
+    await addStreamRequests(pool, key, 2);
+    await failStream(pool, key, { status: 'failed', errorType: 'upstream_unavailable', message: 'x' });
+    await addStreamRequests(pool, key);
+    const { rows } = await pool.query('SELECT requests, pages FROM ldsync.sync_run_streams WHERE run_id = $1', [runId]);
+    assert.deepEqual(rows[0], { requests: 3, pages: 0 });
+    await finishRun(pool, runId, { status: 'failed' });
+  });
+
+  test('a U+0000 in a name, a description, raw JSON or a key is stored as U+FFFD; the page is kept whole', async () => {
+    const c = 'nul-chars';
+    const runId = await newRun(pool, c);
+    await pass(runId, c, 'flags', 'p', [
+      [
+        {
+          table: 'flags',
+          rows: [
+            flag('p', 'nul', { name: 'bad\u0000name', description: 'x\u0000y', raw: { 'k\u0000': 'v\u0000' } }),
+            flag('p', 'fine'),
+          ],
+        },
+      ],
+    ]);
+    const { rows } = await pool.query<{ flag_key: string; name: string; description: string | null; raw: object }>(
+      `SELECT flag_key, name, description, raw FROM launchdarkly.flags WHERE connection_id = $1 ORDER BY flag_key`,
+      [c],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.flag_key),
+      ['fine', 'nul'],
+    );
+    assert.equal(rows[1]?.name, 'bad\uFFFDname');
+    assert.equal(rows[1]?.description, 'x\uFFFDy');
+    assert.deepEqual(rows[1]?.raw, { 'k\uFFFD': 'v\uFFFD' });
+    await failStream(
+      pool,
+      { runId, connectionId: c, stream: 'tags', scope: '' },
+      { status: 'failed', message: 'a\u0000b' },
+    );
+    await finishRun(pool, runId, { status: 'succeeded' });
   });
 });
 

@@ -10,6 +10,8 @@ import {
   closeHttpPools,
   type LaunchDarklyClientOptions,
   type Page,
+  type RetryInfo,
+  type WaitInfo,
 } from '../src/launchdarkly';
 import { type Simulator, startSimulator } from '../src/simulator';
 
@@ -262,7 +264,28 @@ describe('LaunchDarklyClient errors', { timeout: 60_000 }, () => {
     );
   });
 
-  for (const status of [403, 404, 405] as const) {
+  test('403 on teams is a permission problem, not a plan one: invalid_permissions', async (t) => {
+    // A role that reads everything but teams, and an account configured to answer 403 on teams alike.
+    const withoutTeams = client({ token: sim.noTeamsPermissionToken });
+    await assert.rejects(
+      all(withoutTeams.teams()),
+      isLdError('invalid_permissions', (e) => e.status === 403 && /Reader role/.test(e.message)),
+    );
+    await assert.rejects(all(withoutTeams.teamMaintainers('anything')), isLdError('invalid_permissions'));
+    assert.equal((await all(withoutTeams.projects())).length, sim.account.projects.length);
+    const results = await withoutTeams.validate();
+    const teams = results.find((r) => r.endpoint === '/api/v2/teams');
+    assert.deepEqual([teams?.ok, teams?.errorType], [false, 'invalid_permissions']);
+
+    sim.configure({ teamsEntitlement: 403 });
+    t.after(() => sim.configure({ teamsEntitlement: 'entitled' }));
+    await assert.rejects(
+      all(client().teams()),
+      isLdError('invalid_permissions', (e) => e.status === 403),
+    );
+  });
+
+  for (const status of [404, 405] as const) {
     test(`teams not in the plan (${status}): not_entitled, on teams and maintainers`, async (t) => {
       sim.configure({ teamsEntitlement: status });
       t.after(() => sim.configure({ teamsEntitlement: 'entitled' }));
@@ -346,6 +369,53 @@ describe('LaunchDarklyClient errors', { timeout: 60_000 }, () => {
     assert.ok(c.stats().retries > 0);
   });
 
+  test('hooks: every request sent is announced first, every retry reported with its type and wait kind', async (t) => {
+    sim.configure({ faults: { errorRate: 0.2, resetRate: 0.2, malformedRate: 0.25, seed: 5, routes: null } });
+    t.after(() => sim.configure({ faults: { errorRate: 0, resetRate: 0, malformedRate: 0 } }));
+    sim.resetStats();
+    const sent: Array<{ endpoint: string; attempt: number }> = [];
+    const retries: RetryInfo[] = [];
+    const waits: WaitInfo[] = [];
+    const c = client({
+      maxRetries: 8,
+      retryBaseDelayMs: 1,
+      beforeRequest: async (info) => {
+        await new Promise((resolve) => setImmediate(resolve)); // awaited: an async recorder finishes first
+        sent.push(info);
+      },
+      onRetry: (info) => retries.push(info),
+      onWait: (info) => waits.push(info),
+    });
+    await readEverything(c);
+    const stats = sim.stats();
+    const seen = JSON.stringify({ faults: stats.faults, requests: stats.requests, sent: sent.length });
+    assert.equal(sent.length, c.stats().requests, 'one announcement per request sent');
+    const clientOnlyResets = retries.filter((r) => r.cause === 'reset').length - stats.faults.resets;
+    assert.equal(sent.length, stats.requests + clientOnlyResets, seen);
+    assert.equal(retries.filter((r) => r.cause === 'status').length, stats.faults.errors, seen);
+    assert.equal(retries.filter((r) => r.cause === 'malformed_body').length, stats.faults.malformed, seen);
+    assert.ok(stats.faults.errors > 0 && stats.faults.malformed > 0 && stats.faults.resets > 0, seen);
+    for (const r of retries) {
+      assert.equal(r.errorType, 'upstream_unavailable');
+      assert.ok(r.endpoint.startsWith('/api/v2/') && r.attempt >= 1 && r.message.length > 0, JSON.stringify(r));
+      assert.ok(!r.message.includes(sim.readerToken));
+    }
+    assert.ok(
+      sent.some((s) => s.attempt > 1),
+      'retries are announced with their attempt',
+    );
+    assert.ok(waits.length > 0 && waits.every((w) => w.kind === 'retry' && w.errorType === 'upstream_unavailable'));
+  });
+
+  test('hooks: a rejected beforeRequest stops the request unsent, with its error', async () => {
+    sim.resetStats();
+    const c = client({
+      beforeRequest: () => Promise.reject(new Error('bookkeeping down')),
+    });
+    await assert.rejects(all(c.projects()), /bookkeeping down/);
+    assert.equal(sim.stats().requests, 0);
+  });
+
   test('a wrong-type field: schema_mismatch naming endpoint, item and field', async (t) => {
     sim.configure({ faults: { wrongTypeRate: 1, routes: /\/api\/v2\/flags\// } });
     t.after(() => sim.configure({ faults: { wrongTypeRate: 0 } }));
@@ -422,6 +492,7 @@ describe('LaunchDarklyClient under rate limits', { timeout: 60_000 }, () => {
         token: sim.readerToken,
         limiter: new RateLimiter({ fallbackWaitMs: 300 }),
         onWait: (info) => {
+          assert.equal(info.kind, 'rate_limit', 'a 429 pause is a rate-limit wait');
           waits.push({ ...info, at: Date.now() });
           sim.configure({ rateLimit: { globalPerWindow: 100 } });
         },

@@ -3,12 +3,15 @@
 // start a sync from the Start Workflow form, cancel one mid-run, read a bad-token failure, and read
 // a rate-limited activity's heartbeat details. Skipped (saying why) only where no Chromium exists.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
 import { startSync } from '../src/cli/sync-commands';
-import { type SyncProgress } from '../src/shared';
+import { dataDir, loadEnv } from '../src/config';
+import { searchAttributes, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncProgress } from '../src/shared';
 import { progressQuery } from '../workflows/messages';
 import {
   browserSkipReason,
@@ -28,6 +31,15 @@ const START_ID = uniqueId('ui-start');
 const CANCEL_ID = uniqueId('ui-cancel');
 const BAD_TOKEN_ID = uniqueId('ui-bad-token');
 const RATE_LIMITED_ID = uniqueId('ui-rate-limited');
+const UNREACHABLE_ID = uniqueId('ui-unreachable');
+
+/** Screenshots each story keeps, for a person to look at after the run (git-ignored). */
+const ARTIFACTS = path.join(dataDir(loadEnv()), 'test-artifacts', 'ui');
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 
 let ops: OperatorStack;
 let browser: Browser;
@@ -71,6 +83,23 @@ async function reloadUntil(page: Page, url: string, what: string, check: () => P
     what,
   );
   return found as string;
+}
+
+/** The workflow's current details as the User Metadata tab renders them (in a frame of their own). */
+async function currentDetails(page: Page, expected: string): Promise<string> {
+  let found = '';
+  await waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        const text = await frame.locator('body').innerText();
+        if (text.includes(expected)) found = text;
+      }
+      return found !== '';
+    },
+    60_000,
+    `current details showing "${expected}"`,
+  );
+  return found;
 }
 
 async function runOf(workflowId: string) {
@@ -138,6 +167,11 @@ test(
     await page.getByRole('button', { name: 'Request Cancellation' }).click();
     await page.getByRole('button', { name: 'Confirm' }).click();
     await waitForStatus(page, /cancel+ed/i);
+    // Why it ended, on the page itself: the current details say it was cancelled, and after what.
+    await page.reload();
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    await currentDetails(page, 'every activity and child workflow it started had stopped');
+    await screenshot(page, 'cancelled-run');
     await page.close();
 
     // Every activity that was asked to stop acknowledged it (WAIT_CANCELLATION_COMPLETED): it heartbeat,
@@ -259,7 +293,7 @@ test('a rate-limited sync shows readable heartbeat details on its pending activi
     const heartbeats = page.locator('[data-language="json"]').filter({ hasText: '"stream"' });
     await heartbeats.first().waitFor();
     const texts = await heartbeats.allInnerTexts();
-    return texts.find((t) => /"waitingUntil": "\d{4}-\d\d-\d\dT/.test(t));
+    return texts.find((t) => /"kind": "rate_limit"/.test(t) && /"until": "\d{4}-\d\d-\d\dT/.test(t));
   });
   // What an operator reads: which stream and scope, where it is, and until when it waits.
   assert.match(details, /"stream": "(projects|tags|teams|team_maintainers|environments|flags|flag_statuses)"/);
@@ -269,9 +303,79 @@ test('a rate-limited sync shows readable heartbeat details on its pending activi
   assert.match(details, /"requests": \d+/);
   // The card also shows which attempt this is.
   assert.match(await page.locator('body').innerText(), /Attempt/);
+  await screenshot(page, 'rate-limited-pending-activity');
+
+  // The Event History's first page shows the run's activities, not a stream of progress signals.
+  await page.goto(workflowPageUrl(ops.stack.namespace, handle.workflowId, handle.firstExecutionRunId));
+  await page
+    .getByText(/syncProjects/)
+    .first()
+    .waitFor();
+  const history = await page.locator('body').innerText();
+  assert.match(history, /syncTags|syncTeams|syncEnvironments/);
+  assert.doesNotMatch(history, /streamProgress/);
+  await screenshot(page, 'running-event-history');
   await page.close();
 
   sim.configure({ rateLimit: { globalPerWindow: 100_000 } });
   await handle.cancel();
   await assert.rejects(handle.result());
+});
+
+test('a failed run appears under the Failures filter with its reason', { skip }, async () => {
+  // Nothing listens on port 9: every request is refused, so every stream fails and the run is failed.
+  const sim = await ops.simulator();
+  await ops.connect(UNREACHABLE_ID, sim);
+  await ops.pool.query('UPDATE ldsync.connections SET base_url = $1 WHERE id = $2', [
+    'http://127.0.0.1:9',
+    UNREACHABLE_ID,
+  ]);
+  const handle = await ops.client.workflow.start(SYNC_WORKFLOW_TYPE, {
+    taskQueue: ops.taskQueue,
+    workflowId: syncWorkflowId(UNREACHABLE_ID),
+    args: [{ connectionId: UNREACHABLE_ID, options: { maxAttempts: 1 } }],
+    typedSearchAttributes: [{ key: searchAttributes.connectionId, value: UNREACHABLE_ID }],
+  });
+  const failure = await handle.result().then(
+    () => assert.fail('a sync of an unreachable account succeeded'),
+    (err: unknown) => err,
+  );
+  assert.ok(failure instanceof WorkflowFailedError);
+  assert.ok(failure.cause instanceof ApplicationFailure);
+  assert.equal(failure.cause.type, 'upstream_unavailable');
+  assert.equal((await runOf(handle.workflowId)).status, 'failed');
+
+  // The saved query the README shows finds it too.
+  await waitFor(
+    async () => {
+      for await (const wf of ops.client.workflow.list({
+        query: `LdsyncRunStatus IN ("partial", "failed", "cancelled") AND WorkflowId = "${handle.workflowId}"`,
+      })) {
+        if (wf.runId === handle.firstExecutionRunId) return true;
+      }
+      return false;
+    },
+    60_000,
+    'LdsyncRunStatus to find the failed run',
+  );
+
+  const page = await newPage();
+  const failures = `${uiUrl()}/namespaces/${ops.stack.namespace}/workflows?query=${encodeURIComponent(
+    `ExecutionStatus="Failed" AND LdsyncConnectionId="${UNREACHABLE_ID}"`,
+  )}`;
+  await reloadUntil(page, failures, 'the failed run in the Failures list', async () => {
+    const link = page.getByRole('link', { name: handle.workflowId });
+    await link.first().waitFor({ timeout: 10_000 });
+    return 'listed';
+  });
+  await screenshot(page, 'failures-filter');
+  await page.getByRole('link', { name: handle.workflowId }).first().click();
+  await waitForStatus(page, /failed/i);
+  // Its reason: the first failure's type and what to do, in the current details and in the result.
+  await page.getByText('User Metadata', { exact: true }).first().click();
+  const text = await currentDetails(page, 'First failure:');
+  assert.match(text, /upstream_unavailable/);
+  assert.match(text, /What to do:/);
+  await screenshot(page, 'failed-run');
+  await page.close();
 });

@@ -16,12 +16,15 @@ let db: IsolatedDatabase;
 let pool: pg.Pool;
 let entitled: Simulator;
 let withoutTeams: Simulator;
+let teamsForbidden: Simulator;
 
 before(async () => {
   db = await createIsolatedDatabase(adminDatabaseUrl(), 'operator-validate');
   pool = createPool(db.url);
   entitled = await startSimulator({ projects: 1, environments: 1, flags: 3, teams: 1 });
-  withoutTeams = await startSimulator({ projects: 1, environments: 1, flags: 3, teamsEntitlement: 403 });
+  // A plan without Teams answers 405 on the teams list; a 403 is about the token (invalid_permissions).
+  withoutTeams = await startSimulator({ projects: 1, environments: 1, flags: 3, teamsEntitlement: 405 });
+  teamsForbidden = await startSimulator({ projects: 1, environments: 1, flags: 3, teamsEntitlement: 403 });
   const cipher = TokenCipher.fromKeyText(KEY);
   const add = (id: string, sim: Simulator, token: string) =>
     addConnection(pool, cipher, { id, baseUrl: sim.baseUrl, apiVersion: '20240415', token });
@@ -29,12 +32,21 @@ before(async () => {
   await add('revoked', entitled, 'api-00000000-revoked');
   await add('no-role', entitled, entitled.noPermissionToken);
   await add('no-teams', withoutTeams, withoutTeams.readerToken);
+  await add('teams-forbidden', teamsForbidden, teamsForbidden.readerToken);
+  // Nothing listens on port 1: every request fails the same way.
+  await addConnection(pool, cipher, {
+    id: 'unreachable',
+    baseUrl: 'http://127.0.0.1:1',
+    apiVersion: '20240415',
+    token: 'api-unreachable',
+  });
 });
 
 after(async () => {
   await pool?.end();
   await entitled?.close();
   await withoutTeams?.close();
+  await teamsForbidden?.close();
   await db?.drop();
 });
 
@@ -77,6 +89,9 @@ test('a revoked token is invalid_credentials: exit 3, the endpoint and what to d
   const verdict = stdout.trim().split('\n').at(-1) ?? '';
   assert.match(verdict, /^invalid_credentials GET \/api\/v2\/projects: /);
   assert.match(verdict, /create a Reader access token/);
+  // The hint names this connection, not a placeholder.
+  assert.match(verdict, /`ldsync connections add revoked --token-env VAR`/);
+  assert.doesNotMatch(stdout, /<id>/);
   assert.doesNotMatch(stdout, /api-00000000-revoked/, 'the token is never printed');
 });
 
@@ -98,6 +113,13 @@ test('an account without Teams is ok with a note (the sync skips the teams strea
   assert.equal(stdout.trim().split('\n').at(-1), 'ok');
 });
 
+test('a 403 on teams is invalid_permissions, not a plan without Teams: exit 4', async () => {
+  const { code, stdout } = await validate('teams-forbidden');
+  assert.equal(code, 4, stdout);
+  assert.match(stdout.trim().split('\n').at(-1) ?? '', /^invalid_permissions GET \/api\/v2\/teams: /);
+  assert.doesNotMatch(stdout, /^note: Teams are not available/m);
+});
+
 test('an unknown connection exits 1 with how to add it; a malformed id exits 2', async () => {
   const missing = await validate('nobody');
   assert.equal(missing.code, 1);
@@ -110,4 +132,31 @@ test('an unknown connection exits 1 with how to add it; a malformed id exits 2',
   const noArgument = await validate();
   assert.equal(noArgument.code, 2);
   assert.match(noArgument.stderr, /missing required argument/);
+});
+
+test('one line per endpoint: all seven listed once, a failure they share told once (exit 1)', async () => {
+  const { code, stdout, stderr } = await validate('unreachable');
+  assert.equal(code, 1, stderr);
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines[0], 'connection "unreachable" (http://127.0.0.1:1, API 20240415):');
+  const endpointLines = lines.slice(1, -1);
+  assert.deepEqual(
+    endpointLines.map((l) => /GET (\S+)/.exec(l)?.[1]),
+    [
+      '/api/v2/projects',
+      '/api/v2/tags',
+      '/api/v2/teams',
+      '/api/v2/teams/{teamKey}/maintainers',
+      '/api/v2/projects/{projectKey}/environments',
+      '/api/v2/flags/{projectKey}',
+      '/api/v2/flag-statuses/{projectKey}/{environmentKey}',
+    ],
+  );
+  assert.match(endpointLines[0] ?? '', /^ {2}upstream_unavailable\s+GET \/api\/v2\/projects$/);
+  assert.match(endpointLines[3] ?? '', /^ {2}not checked\s+GET \S+\s+needs a readable teams list$/);
+  for (const line of endpointLines) assert.ok(line.length < 120, `a short line: ${line}`);
+  const verdict = lines.at(-1) ?? '';
+  assert.match(verdict, /^upstream_unavailable GET \/api\/v2\/projects: the connection failed \(connect ECONNREFUSED/);
+  // The cause is told once, not once per endpoint.
+  assert.equal(stdout.split('ECONNREFUSED 127.0.0.1:1').length - 1, 1, stdout);
 });

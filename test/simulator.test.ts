@@ -388,14 +388,28 @@ void describe('tokens, entitlement and secrets', () => {
     }
   });
 
-  void test('teams entitlement: 403 or 404 on teams and maintainers, and counts drop teams', async () => {
+  void test('the no-teams-permission token reads everything but teams: 403 forbidden on the teams endpoints only', async () => {
+    for (const endpoint of endpoints) {
+      const response = await request(sim, endpoint, { token: sim.noTeamsPermissionToken });
+      const teams = endpoint.startsWith('/api/v2/teams');
+      assert.equal(response.status, teams ? 403 : 200, endpoint);
+      if (teams) assert.equal(asObject(response.body).code, 'forbidden');
+    }
+    // The plan still has Teams: the reader token reads them.
+    assert.equal((await request(sim, '/api/v2/teams')).status, 200);
+  });
+
+  void test('teams entitlement: 404 or 405 (a plan without Teams) or 403 on teams and maintainers, and counts drop teams', async () => {
     assert.equal(sim.counts().teams, 2);
-    for (const status of [403, 404] as const) {
+    for (const status of [403, 404, 405] as const) {
       sim.configure({ teamsEntitlement: status });
       for (const endpoint of ['/api/v2/teams', '/api/v2/teams/platform/maintainers', '/api/v2/teams/platform']) {
         const response = await request(sim, endpoint);
         assert.equal(response.status, status, endpoint);
-        assert.equal(asObject(response.body).code, status === 403 ? 'forbidden' : 'not_found');
+        assert.equal(
+          asObject(response.body).code,
+          { 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed' }[status],
+        );
       }
       assert.equal(sim.counts().teams, 0);
       assert.equal(sim.counts().teamMaintainers, 0);

@@ -86,6 +86,18 @@ describe('a sync whose worker is killed mid-sync', () => {
     assert.equal(byStream.flags, live.flags + live.flag_environments);
     assert.equal(byStream.flag_statuses, live.flag_statuses);
     assert.equal(byStream.projects, live.projects);
+
+    // Every request is counted before it is sent, so the killed worker's requests whose page never
+    // committed are counted too: at least what the simulator received, and at most the few the kill
+    // interrupted between counting and sending.
+    const { rows: sent } = await h.pool.query<{ n: number }>(
+      `SELECT sum(requests)::int AS n FROM ldsync.sync_run_streams s JOIN ldsync.sync_runs r ON r.id = s.run_id
+       WHERE r.connection_id = $1`,
+      [h.connectionId],
+    );
+    const received = h.sim.stats().requests;
+    const counted = sent[0]?.n ?? 0;
+    assert.ok(counted >= received && counted <= received + 10, `${counted} counted, ${received} received`);
   });
 
   it('keeps the token, SDK keys, mobile keys and pubnub secrets out of histories and tables', async () => {

@@ -1,9 +1,10 @@
 // Messages of `syncConnection` (names are contracts: the CLI and operators use them).
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { StreamProgressUpdate, SyncProgress } from '../src/shared';
+import { defineQuery } from '@temporalio/workflow';
+import type { SyncProgress } from '../src/shared';
 
-/** Live progress of a run, per stream (contract name `progress`). */
+/**
+ * The run as the workflow sees it (contract name `progress`): per stream, scopes started, done, failed
+ * or not run, with the counts of finished scopes. Pages of running scopes are in their heartbeats and in
+ * `ldsync.sync_run_streams`.
+ */
 export const progressQuery = defineQuery<SyncProgress>('progress');
-
-/** Throttled progress reports from running stream activities, so `progress` shows pages in flight. */
-export const streamProgressSignal = defineSignal<[StreamProgressUpdate]>('streamProgress');

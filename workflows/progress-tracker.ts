@@ -1,4 +1,6 @@
-// Pure bookkeeping of a run's progress: what the `progress` query answers and what `finishRun` records.
+// Pure bookkeeping of a run's progress, from what the workflow itself sees: scopes started, finished,
+// failed or never run. Per-page progress is not here: it travels by heartbeat (Pending Activities in the
+// Web UI) and by `ldsync.sync_run_streams`, so no page lands in the workflow's history.
 // No Temporal APIs here, so it is trivially deterministic and unit-testable.
 import {
   addRowCounts,
@@ -7,7 +9,6 @@ import {
   type RunStatus,
   type StreamName,
   type StreamProgress,
-  type StreamProgressUpdate,
   type StreamSummary,
 } from '../src/shared';
 
@@ -28,7 +29,6 @@ function emptyStream(): StreamProgress {
     rows: 0,
     requests: 0,
     counts: emptyRowCounts(),
-    waitingUntil: null,
     errors: [],
   };
 }
@@ -36,15 +36,25 @@ function emptyStream(): StreamProgress {
 /** Errors kept per stream in the query answer; the full list lives in `ldsync.sync_run_streams`. */
 const MAX_ERRORS_PER_STREAM = 20;
 
+/** How a run ended, as far as its streams are concerned. */
+export type Closing = 'done' | 'cancelled' | 'failed';
+
 export class ProgressTracker {
   private readonly streams: Record<StreamName, StreamProgress>;
-  /** latest live report of each running scope, by `${stream}\u0000${scope}` */
-  private readonly live = new Map<string, StreamProgressUpdate>();
-  private closedAs: 'done' | 'cancelled' | 'failed' | null = null;
+  /** scopes started and not yet finished, by `${stream}\u0000${scope}` */
+  private readonly running = new Set<string>();
+  /** streams that will not run because what they depend on failed */
+  private readonly notRun = new Map<StreamName, string>();
+  private closedAs: Closing | null = null;
+  /** `stream/scope` of passes that could not check deletions */
+  readonly deletionsUnchecked: string[] = [];
 
   constructor(saved?: Record<StreamName, StreamProgress>) {
     this.streams =
       saved ?? (Object.fromEntries(STREAMS.map((s) => [s, emptyStream()])) as Record<StreamName, StreamProgress>);
+    for (const name of STREAMS) {
+      if (this.streams[name].state === 'not_run') this.notRun.set(name, 'carried');
+    }
   }
 
   /** Announces scopes of a stream that will run (so `scopesTotal` is known early). */
@@ -52,12 +62,12 @@ export class ProgressTracker {
     this.streams[stream].scopesTotal += scopes;
   }
 
-  report(update: StreamProgressUpdate): void {
-    this.live.set(`${update.stream}\u0000${update.scope}`, update);
+  started(stream: StreamName, scope: string): void {
+    this.running.add(`${stream}\u0000${scope}`);
   }
 
   succeeded(summary: StreamSummary): void {
-    this.live.delete(`${summary.stream}\u0000${summary.scope}`);
+    this.running.delete(`${summary.stream}\u0000${summary.scope}`);
     const s = this.streams[summary.stream];
     s.scopesDone += 1;
     s.pages += summary.pages;
@@ -65,10 +75,13 @@ export class ProgressTracker {
     s.counts = addRowCounts(s.counts, summary.counts);
     s.rows += summary.counts.inserted + summary.counts.updated + summary.counts.unchanged;
     if (summary.status === 'skipped') s.state = 'skipped';
+    if (summary.deletionCheck === 'seen_keys_lost') {
+      this.deletionsUnchecked.push(summary.scope ? `${summary.stream}/${summary.scope}` : summary.stream);
+    }
   }
 
   failed(failure: StreamFailure): void {
-    this.live.delete(`${failure.stream}\u0000${failure.scope}`);
+    this.running.delete(`${failure.stream}\u0000${failure.scope}`);
     const s = this.streams[failure.stream];
     s.scopesDone += 1;
     s.scopesFailed += 1;
@@ -77,54 +90,68 @@ export class ProgressTracker {
     }
   }
 
-  /** The per-stream view with live reports of running scopes folded in. */
+  /** A scope that was started but stopped by a cancel: neither done nor failed. */
+  stopped(stream: StreamName, scope: string): void {
+    this.running.delete(`${stream}\u0000${scope}`);
+  }
+
+  /** A stream that cannot run at all in this run (its scopes depend on a stream that failed). */
+  skipBecause(stream: StreamName, reason: string): void {
+    if (!this.notRun.has(stream)) this.notRun.set(stream, reason);
+  }
+
+  /** Scopes running now, as `stream scope` labels, in start order. */
+  runningScopes(): Array<{ stream: StreamName; scope: string }> {
+    return [...this.running].map((k) => {
+      const [stream, scope] = k.split('\u0000') as [StreamName, string];
+      return { stream, scope };
+    });
+  }
+
+  /** The per-stream view. */
   snapshot(): Record<StreamName, StreamProgress> {
     const out = {} as Record<StreamName, StreamProgress>;
     for (const name of STREAMS) {
       const s = this.streams[name];
-      const running = [...this.live.values()].filter((u) => u.stream === name);
-      const waits = running.map((u) => u.waitingUntil).filter((w): w is number => w !== null);
-      out[name] = {
-        ...s,
-        state: this.stateOf(name, running.length),
-        pages: s.pages + running.reduce((n, u) => n + u.pages, 0),
-        rows: s.rows + running.reduce((n, u) => n + u.rows, 0),
-        requests: s.requests + running.reduce((n, u) => n + u.requests, 0),
-        waitingUntil: waits.length > 0 ? Math.max(...waits) : null,
-        errors: [...s.errors],
-      };
+      out[name] = { ...s, state: this.stateOf(name), counts: { ...s.counts }, errors: [...s.errors] };
     }
     return out;
   }
 
-  /** Streams as they should be carried across continue-as-new (live reports are dropped). */
+  /** Streams as they should be carried across continue-as-new. */
   saved(): Record<StreamName, StreamProgress> {
-    return JSON.parse(JSON.stringify(this.streams)) as Record<StreamName, StreamProgress>;
+    return this.snapshot();
   }
 
   /** `succeeded` when every scope succeeded, `failed` when nothing did, `partial` otherwise. */
   runStatus(): Exclude<RunStatus, 'running'> {
     const all = STREAMS.map((n) => this.streams[n]);
     const failed = all.reduce((n, s) => n + s.scopesFailed, 0);
-    if (failed === 0) return 'succeeded';
+    if (failed === 0 && this.notRun.size === 0) return 'succeeded';
     const succeeded = all.reduce((n, s) => n + s.scopesDone - s.scopesFailed, 0);
-    return succeeded === 0 ? 'failed' : 'partial';
+    // A skipped stream (teams not in the plan) read nothing: it does not make a failed run partial.
+    const read = succeeded - all.filter((s) => s.state === 'skipped').length;
+    return read <= 0 ? 'failed' : 'partial';
   }
 
-  /** Ends the run: unfinished streams become `cancelled` or `failed`; streams with no scope `succeeded`. */
-  close(how: 'done' | 'cancelled' | 'failed'): void {
+  /** Ends the run: unfinished streams become `cancelled` or `failed`. */
+  close(how: Closing): void {
     this.closedAs = how;
-    this.live.clear();
+    this.running.clear();
   }
 
-  private stateOf(name: StreamName, runningScopes: number): StreamProgress['state'] {
+  private stateOf(name: StreamName): StreamProgress['state'] {
     const s = this.streams[name];
-    const unfinished = s.scopesDone < s.scopesTotal || (s.scopesTotal === 0 && s.scopesDone === 0);
-    if (this.closedAs === 'done' && s.scopesTotal === 0 && s.scopesDone === 0) return 'succeeded';
-    if ((this.closedAs === 'cancelled' || this.closedAs === 'failed') && unfinished) return this.closedAs;
-    if (s.scopesTotal === 0 && s.scopesDone === 0) return runningScopes > 0 ? 'running' : 'pending';
-    if (runningScopes > 0 || s.scopesDone < s.scopesTotal) return 'running';
+    const untouched = s.scopesTotal === 0 && s.scopesDone === 0;
+    if (this.notRun.has(name) && s.scopesDone === 0) return 'not_run';
     if (s.state === 'skipped' && s.scopesFailed === 0) return 'skipped';
+    const unfinished = s.scopesDone < s.scopesTotal;
+    if (this.closedAs === 'done' && untouched) return 'succeeded';
+    if (this.closedAs !== null && this.closedAs !== 'done' && untouched) return 'not_run';
+    if (this.closedAs !== null && this.closedAs !== 'done' && unfinished) return this.closedAs;
+    const runningNow = [...this.running].some((k) => k.startsWith(`${name}\u0000`));
+    if (untouched) return runningNow ? 'running' : 'pending';
+    if (runningNow || unfinished) return 'running';
     if (s.scopesFailed === 0) return 'succeeded';
     return s.scopesFailed === s.scopesDone ? 'failed' : 'partial';
   }

@@ -1,178 +1,227 @@
 // syncConnection: one durable run of a connection's sync (contract: type `syncConnection`, id
 // `ldsync-<connectionId>`, one JSON object argument so the Web UI's Start Workflow form can start it).
+//
+// The Temporal status is the run's status: `failed` fails the workflow with the first cause's type,
+// `cancelled` cancels it, `succeeded` and `partial` complete it (a partial run wrote everything it could
+// and its result lists the failed scopes; `LdsyncRunStatus` finds it). A cancel stops work first and
+// records the run only after every activity and child it started has stopped.
 import * as wf from '@temporalio/workflow';
-import type { FinishRunInput, KeyedStreamSummary, ScopeFailure } from '../activities/types';
-import {
-  CONNECTION_ID_PATTERN,
-  type RunStatus,
-  type StreamName,
-  type StreamProgress,
-  type StreamSummary,
-  type SyncConnectionInput,
-  type SyncProgress,
-  type SyncResult,
-} from '../src/shared';
+import type { SyncResult } from '../src/shared';
+import { remedyFor } from '../src/remedies';
 import { runActivities, streamActivities } from './activity-options';
 import { describeFailure } from './failures';
-import { progressQuery, streamProgressSignal } from './messages';
-import { ProgressTracker } from './progress-tracker';
+import { parseSyncInput, type SyncConnectionArgs, type SyncOptions } from './input';
+import { progressQuery } from './messages';
 import { syncFlagStatuses } from './sync-flag-statuses';
+import { SyncRun } from './sync-run';
+import { syncConnectionV1 } from './v1/sync-connection';
 import { Window } from './window';
 
-/** Optional knobs; the UI form only needs `connectionId`. */
-export interface SyncOptions {
-  /** projects synced at once (environments, then flags) */
-  projectWindow?: number;
-  /** `syncFlagStatuses` children running at once: well under Temporal's 2,000 pending children */
-  flagStatusWindow?: number;
-  /**
-   * Continue-as-new once history passes this many events, before the server's own suggestion (4,096
-   * events or 4 MiB) would; lets tests prove the hand-over on a small account.
-   */
-  historyEventLimit?: number;
-  /** attempts per stream activity before its scope is recorded as failed (default 6) */
-  maxAttempts?: number;
-}
+export type { SyncConnectionArgs, SyncOptions } from './input';
 
-/** State carried across continue-as-new, so one run can cover accounts of any size. */
-interface Carried {
-  runId: string;
-  pendingProjects: string[];
-  streams: Record<StreamName, StreamProgress>;
-  failures: ScopeFailure[];
-}
-
-export interface SyncConnectionArgs extends SyncConnectionInput {
-  options?: SyncOptions;
-  /** internal: set only by continue-as-new */
-  carried?: Carried;
-}
+/**
+ * Runs started before this patch ran version 1 (progress by signal, Promise.all fan-out); their
+ * histories replay on the frozen copy in ./v1. New runs record the marker and run the code below.
+ */
+export const HEARTBEAT_PROGRESS_PATCH = 'heartbeat-progress';
 
 const DEFAULT_PROJECT_WINDOW = 4;
+const DEFAULT_TEAM_WINDOW = 4;
 const DEFAULT_FLAG_STATUS_WINDOW = 50;
-/** failures handed to finishRun (and carried across continue-as-new) at most; the rest are counted */
-const MAX_RECORDED_FAILURES = 500;
+const DEFAULT_MAX_ATTEMPTS = 6;
 
 /** Syncs every stream of one connection into Postgres and records the run in `ldsync.sync_runs`. */
 export async function syncConnection(input: SyncConnectionArgs): Promise<SyncResult> {
-  const { connectionId, options } = parseInput(input);
-  const info = wf.workflowInfo();
-  const tracker = new ProgressTracker(input.carried?.streams);
-  const failures: ScopeFailure[] = [...(input.carried?.failures ?? [])];
-  let runId: string | null = input.carried?.runId ?? null;
-  let phase: SyncProgress['phase'] = 'starting';
-  let status: RunStatus = 'running';
+  // Only histories from before the patch take this branch, and their inputs were v1's own.
+  if (!wf.patched(HEARTBEAT_PROGRESS_PATCH)) return syncConnectionV1(input as Parameters<typeof syncConnectionV1>[0]);
+  const { connectionId, options, carried } = parseSyncInput(input);
+  const root = wf.CancellationScope.current();
+  // Everything runs in one scope so a fatal failure (the token was revoked) can stop all of it at once.
+  const work = new wf.CancellationScope();
+  const run = new SyncRun(connectionId, carried, () => work.cancel(), options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  wf.setHandler(progressQuery, () => run.progress());
+  root.cancelRequested.catch(() => run.stopping('a cancel request'));
 
-  wf.setHandler(progressQuery, () => ({ connectionId, runId, phase, status, streams: tracker.snapshot() }));
-  wf.setHandler(streamProgressSignal, (update) => {
-    tracker.report(update);
-    showDetails();
-  });
+  if (run.runId === null) await beginRun(run);
+  else run.begun(run.runId, carried?.searchAttributes ?? []);
 
-  function showDetails(): void {
-    const s = tracker.snapshot();
-    const line = (['projects', 'environments', 'flags', 'flag_statuses'] as const)
-      .map((n) => `${n} ${s[n].scopesDone}/${s[n].scopesTotal}`)
-      .join(' · ');
-    const waiting = Object.values(s).find((x) => x.waitingUntil !== null)?.waitingUntil;
-    wf.setCurrentDetails(
-      `**${status}** (${phase}) run ${runId ?? '-'}\n\n${line}` +
-        (waiting ? `\n\nwaiting for LaunchDarkly's rate limit until ${new Date(waiting).toISOString()}` : ''),
-    );
+  const plan = new SyncPlan(run, options);
+  let interrupted: unknown = null;
+  if (!root.consideredCancelled) {
+    try {
+      await work.run(() => (carried ? plan.projects(carried.pendingProjects) : plan.everything()));
+    } catch (err) {
+      interrupted = err;
+    }
   }
 
-  if (runId === null) {
-    try {
-      const begun = await runActivities.beginRun({
-        connectionId,
+  // Every branch has settled here: nothing the run started is still reading or writing.
+  if (run.fatal === null && (root.consideredCancelled || wf.isCancellation(interrupted))) {
+    await finish(run, 'cancelled');
+    throw new wf.CancelledFailure('cancelled by an operator');
+  }
+  if (run.fatal !== null || interrupted !== null) {
+    const cause = run.fatal ?? { stream: 'projects' as const, scope: '', ...describeFailure(interrupted) };
+    await finish(run, 'failed');
+    throw failureOf(connectionId, cause.type, cause.message, run.failures.length);
+  }
+  if (plan.continueAsNew) {
+    return wf.continueAsNew<typeof syncConnection>({ connectionId, options, carried: run.carry(plan.pending) });
+  }
+
+  const status = run.outcome();
+  await finish(run, status);
+  const first = run.firstFailure();
+  if (status === 'failed' && first) throw failureOf(connectionId, first.type, first.message, run.failures.length);
+  return run.result();
+}
+
+/**
+ * Begins the run in `ldsync.sync_runs`. Not cancellable: a cancel that arrives meanwhile must not leave
+ * a `running` row behind, so the workflow waits for the row and then records the cancel on it.
+ */
+async function beginRun(run: SyncRun): Promise<void> {
+  const info = wf.workflowInfo();
+  try {
+    const begun = await wf.CancellationScope.nonCancellable(() =>
+      runActivities.beginRun({
+        connectionId: run.connectionId,
         workflowId: info.workflowId,
         workflowRunId: info.runId,
-      });
-      runId = begun.runId;
-    } catch (err) {
-      if (wf.isCancellation(err)) throw err;
-      // The typed reason (connection_not_found, sync_already_running) is the workflow's own failure, so
-      // the UI shows it first rather than behind an activity wrapper.
-      const { type, message } = describeFailure(err);
-      throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
-    }
-  }
-  const ref = { runId, connectionId, progressWorkflowId: info.workflowId };
-  phase = 'syncing';
-  showDetails();
-
-  // Everything runs in one scope so a fatal failure (the token was revoked) can stop all of it at once.
-  let fatal: ScopeFailure | null = null;
-  const work = new wf.CancellationScope();
-
-  /** Runs one scope of a stream; a failure is recorded and isolated, unless it is fatal for the run. */
-  async function stream<R extends StreamSummary>(name: StreamName, scope: string, call: () => Promise<R>) {
-    try {
-      const summary = await call();
-      tracker.succeeded(summary);
-      return summary;
-    } catch (err) {
-      if (wf.isCancellation(err)) throw err;
-      const f = { stream: name, scope, ...describeFailure(err) };
-      recordFailure(f);
-      if (f.type === 'invalid_credentials' && fatal === null) {
-        fatal = f;
-        work.cancel();
-      }
-      return null;
-    } finally {
-      showDetails();
-    }
-  }
-
-  function recordFailure(f: ScopeFailure): void {
-    tracker.failed(f);
-    if (failures.length < MAX_RECORDED_FAILURES) failures.push(f);
-  }
-
-  /** Records scopes that cannot run because what they depend on failed. */
-  function notRun(name: StreamName, scope: string, because: ScopeFailure | undefined): void {
-    recordFailure({
-      stream: name,
-      scope,
-      type: because?.type ?? 'upstream_unavailable',
-      message: `not synced: ${because?.stream ?? 'a dependency'} of "${because?.scope ?? scope}" failed first`,
-    });
-  }
-
-  const projectWindow = new Window(options.projectWindow ?? DEFAULT_PROJECT_WINDOW);
-  const teamWindow = new Window(DEFAULT_PROJECT_WINDOW);
-  const statusWindow = new Window(options.flagStatusWindow ?? DEFAULT_FLAG_STATUS_WINDOW);
-  let pendingProjects: string[] = [...(input.carried?.pendingProjects ?? [])];
-  let continueAsNew = false;
-
-  async function syncProject(projectKey: string): Promise<void> {
-    const envs = await stream('environments', projectKey, () =>
-      streamActivities(`environments of project ${projectKey}`, options.maxAttempts).syncEnvironments({
-        ...ref,
-        projectKey,
       }),
     );
-    if (envs === null) {
-      const cause = failures.find((f) => f.stream === 'environments' && f.scope === projectKey);
-      notRun('flags', projectKey, cause);
+    run.begun(begun.runId, begun.searchAttributes ?? []);
+  } catch (err) {
+    // The typed reason (connection_not_found, sync_already_running) is the workflow's own failure, so
+    // the UI shows it first rather than behind an activity wrapper. No run row exists to record it on.
+    const { type, message } = describeFailure(err);
+    throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+  }
+}
+
+/** Records the ending; not cancellable, since it must happen even while the workflow is being cancelled. */
+async function finish(run: SyncRun, status: 'succeeded' | 'partial' | 'failed' | 'cancelled'): Promise<void> {
+  run.phase = 'finishing';
+  const first = run.firstFailure();
+  const more = run.failures.length > 1 ? ` (and ${run.failures.length - 1} more failed scopes)` : '';
+  await wf.CancellationScope.nonCancellable(() =>
+    runActivities.finishRun({
+      runId: run.runId as string,
+      connectionId: run.connectionId,
+      status,
+      failures: run.failures,
+      ...(status === 'cancelled'
+        ? { errorType: 'cancelled', errorMessage: 'cancelled by an operator' }
+        : first
+          ? { errorType: first.type, errorMessage: `${first.message}${more}` }
+          : {}),
+    }),
+  );
+  run.close(status);
+}
+
+function failureOf(connectionId: string, type: string, message: string, failedScopes: number): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({
+    type,
+    nonRetryable: true,
+    message: `${message}. What to do: ${remedyFor(type, connectionId)}.`,
+    details: [{ failedScopes }],
+  });
+}
+
+/**
+ * The fan-out of one run: projects, tags and teams at once; per project its environments, then its
+ * flags beside one `syncFlagStatuses` child per environment; per team its maintainers. Every fan-out
+ * waits for all of its branches (never only the first to fail), so a cancel ends only when they stop.
+ */
+class SyncPlan {
+  continueAsNew = false;
+  pending: string[] = [];
+  private readonly projectWindow: Window;
+  private readonly teamWindow: Window;
+  private readonly statusWindow: Window;
+
+  constructor(
+    private readonly run: SyncRun,
+    private readonly options: SyncOptions,
+  ) {
+    this.projectWindow = new Window(options.projectWindow ?? DEFAULT_PROJECT_WINDOW);
+    this.teamWindow = new Window(options.teamWindow ?? DEFAULT_TEAM_WINDOW);
+    this.statusWindow = new Window(options.flagStatusWindow ?? DEFAULT_FLAG_STATUS_WINDOW);
+  }
+
+  async everything(): Promise<void> {
+    this.run.expect('projects', 1);
+    this.run.expect('tags', 1);
+    this.run.expect('teams', 1);
+    await settleAll([
+      this.projectsAndBelow(),
+      this.run.scope('tags', '', () => this.activities('tags').syncTags(this.ref())),
+      this.teamsAndMaintainers(),
+    ]);
+  }
+
+  /** Starts projects through the window until done, or until history asks for continue-as-new. */
+  async projects(keys: string[]): Promise<void> {
+    this.pending = [...keys];
+    const running: Promise<void>[] = [];
+    let stopped: unknown = null;
+    try {
+      while (this.pending.length > 0) {
+        const leave = await this.projectWindow.enter();
+        // At least one project per run, so a tight limit still makes progress.
+        if (running.length > 0 && this.historyIsLong()) {
+          leave();
+          this.continueAsNew = true;
+          break;
+        }
+        const projectKey = this.pending.shift() as string;
+        running.push(this.project(projectKey).finally(leave));
+      }
+    } catch (err) {
+      // A cancel while waiting for the window: the projects already started still have to stop.
+      stopped = err;
+    }
+    await settleAll(running);
+    if (stopped !== null) throw stopped;
+  }
+
+  private async projectsAndBelow(): Promise<void> {
+    const projects = await this.run.scope('projects', '', () => this.activities('projects').syncProjects(this.ref()));
+    if (projects === null) {
+      this.run.streamNotRun('environments', 'projects');
+      this.run.streamNotRun('flags', 'projects');
+      this.run.streamNotRun('flag_statuses', 'projects');
       return;
     }
-    tracker.expect('flag_statuses', envs.keys.length);
-    await Promise.all([
-      stream('flags', projectKey, () =>
-        streamActivities(`flags of project ${projectKey}`, options.maxAttempts).syncFlags({
-          ...ref,
+    this.run.expect('environments', projects.keys.length);
+    this.run.expect('flags', projects.keys.length);
+    await this.projects(projects.keys);
+  }
+
+  private async project(projectKey: string): Promise<void> {
+    const envs = await this.run.scope('environments', projectKey, () =>
+      this.activities(`environments of project ${projectKey}`).syncEnvironments({ ...this.ref(), projectKey }),
+    );
+    if (envs === null) {
+      this.run.scopeNotRun('flags', projectKey, 'environments');
+      return;
+    }
+    this.run.expect('flag_statuses', envs.keys.length);
+    await settleAll([
+      this.run.scope('flags', projectKey, () =>
+        this.activities(`flags of project ${projectKey}`).syncFlags({
+          ...this.ref(),
           projectKey,
           environmentKeys: envs.keys,
         }),
       ),
       ...envs.keys.map((environmentKey) =>
-        statusWindow.run(() =>
-          stream('flag_statuses', `${projectKey}/${environmentKey}`, () =>
+        this.statusWindow.run(() =>
+          this.run.scope('flag_statuses', `${projectKey}/${environmentKey}`, () =>
             wf.executeChild(syncFlagStatuses, {
-              workflowId: `${info.workflowId}/flag-statuses/${projectKey}/${environmentKey}`,
-              args: [{ ...ref, projectKey, environmentKey, maxAttempts: options.maxAttempts }],
+              workflowId: `${wf.workflowInfo().workflowId}/flag-statuses/${projectKey}/${environmentKey}`,
+              args: [{ ...this.ref(), projectKey, environmentKey, maxAttempts: this.options.maxAttempts }],
             }),
           ),
         ),
@@ -180,156 +229,42 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
     ]);
   }
 
-  /** Starts projects through the window until done, or until history asks for continue-as-new. */
-  async function syncProjects(keys: string[]): Promise<void> {
-    const running: Promise<void>[] = [];
-    while (keys.length > 0) {
-      await wf.condition(() => projectWindow.hasRoom());
-      const { continueAsNewSuggested, historyLength } = wf.workflowInfo();
-      // At least one project per run, so a tight limit still makes progress.
-      if (running.length > 0 && (continueAsNewSuggested || historyLength > (options.historyEventLimit ?? Infinity))) {
-        continueAsNew = true;
-        break;
-      }
-      const next = keys.shift() as string;
-      running.push(projectWindow.run(() => syncProject(next)));
+  private async teamsAndMaintainers(): Promise<void> {
+    const teams = await this.run.scope('teams', '', () => this.activities('teams').syncTeams(this.ref()));
+    if (teams === null) {
+      this.run.streamNotRun('team_maintainers', 'teams');
+      return;
     }
-    await Promise.all(running);
+    if (teams.status === 'skipped') return;
+    this.run.expect('team_maintainers', teams.keys.length);
+    await settleAll(
+      teams.keys.map((teamKey) =>
+        this.teamWindow.run(() =>
+          this.run.scope('team_maintainers', teamKey, () =>
+            this.activities(`maintainers of team ${teamKey}`).syncTeamMaintainers({ ...this.ref(), teamKey }),
+          ),
+        ),
+      ),
+    );
   }
 
-  let interrupted: unknown = null;
-  try {
-    await work.run(async () => {
-      if (input.carried) {
-        await syncProjects(pendingProjects);
-        return;
-      }
-      tracker.expect('projects', 1);
-      tracker.expect('tags', 1);
-      tracker.expect('teams', 1);
-      await Promise.all([
-        (async () => {
-          const projects = await stream('projects', '', () =>
-            streamActivities('projects', options.maxAttempts).syncProjects(ref),
-          );
-          if (projects === null) {
-            const cause = failures.find((f) => f.stream === 'projects');
-            notRun('environments', '*', cause);
-            return;
-          }
-          tracker.expect('environments', projects.keys.length);
-          tracker.expect('flags', projects.keys.length);
-          pendingProjects = [...projects.keys];
-          await syncProjects(pendingProjects);
-        })(),
-        stream('tags', '', () => streamActivities('tags', options.maxAttempts).syncTags(ref)),
-        (async () => {
-          const teams: KeyedStreamSummary | null = await stream('teams', '', () =>
-            streamActivities('teams', options.maxAttempts).syncTeams(ref),
-          );
-          if (teams === null || teams.status === 'skipped') return;
-          tracker.expect('team_maintainers', teams.keys.length);
-          await Promise.all(
-            teams.keys.map((teamKey) =>
-              teamWindow.run(() =>
-                stream('team_maintainers', teamKey, () =>
-                  streamActivities(`maintainers of team ${teamKey}`, options.maxAttempts).syncTeamMaintainers({
-                    ...ref,
-                    teamKey,
-                  }),
-                ),
-              ),
-            ),
-          );
-        })(),
-      ]);
-    });
-  } catch (err) {
-    interrupted = err;
-  }
-  // A cancel that arrives as the last activities finish leaves nothing to interrupt: still a cancel.
-  if (interrupted === null && work.consideredCancelled) {
-    interrupted = new wf.CancelledFailure('cancelled by an operator');
+  private historyIsLong(): boolean {
+    const { continueAsNewSuggested, historyLength } = wf.workflowInfo();
+    return continueAsNewSuggested || historyLength > (this.options.historyEventLimit ?? Infinity);
   }
 
-  if (interrupted !== null || fatal !== null) {
-    // Cancelled by an operator, stopped by a fatal failure, or broken by a bug: the run is recorded either way.
-    const cancelled = fatal === null && wf.isCancellation(interrupted);
-    const cause: ScopeFailure = fatal ?? { stream: 'projects', scope: '', ...describeFailure(interrupted) };
-    status = cancelled ? 'cancelled' : 'failed';
-    phase = 'finishing';
-    tracker.close(status);
-    const finish: FinishRunInput = {
-      runId,
-      connectionId,
-      status,
-      failures,
-      ...(cancelled
-        ? { errorType: 'cancelled', errorMessage: 'cancelled by an operator' }
-        : { errorType: cause.type, errorMessage: cause.message }),
-    };
-    // Recording the ending must happen even though the workflow itself is being cancelled.
-    await wf.CancellationScope.nonCancellable(() => runActivities.finishRun(finish));
-    phase = 'done';
-    showDetails();
-    if (cancelled) throw interrupted;
-    throw wf.ApplicationFailure.create({
-      type: cause.type,
-      nonRetryable: true,
-      // Activity messages already name the connection and the endpoint.
-      message: cause.message,
-    });
+  private activities(summary: string) {
+    return streamActivities(summary, this.options.maxAttempts);
   }
 
-  if (continueAsNew) {
-    await wf.condition(wf.allHandlersFinished);
-    return wf.continueAsNew<typeof syncConnection>({
-      connectionId,
-      options,
-      carried: { runId, pendingProjects, streams: tracker.saved(), failures },
-    });
+  private ref() {
+    return { runId: this.run.runId as string, connectionId: this.run.connectionId };
   }
-
-  phase = 'finishing';
-  status = tracker.runStatus();
-  tracker.close('done');
-  await runActivities.finishRun({ runId, connectionId, status, failures, ...summaryError(failures) });
-  phase = 'done';
-  showDetails();
-  return { connectionId, runId, status, streams: tracker.snapshot() };
 }
 
-function summaryError(failures: ScopeFailure[]): Pick<FinishRunInput, 'errorType' | 'errorMessage'> {
-  const first = failures[0];
-  if (!first) return {};
-  const more = failures.length > 1 ? ` (and ${failures.length - 1} more failed scopes)` : '';
-  return {
-    errorType: first.type,
-    errorMessage: `${first.message}${more}`,
-  };
-}
-
-function parseInput(input: SyncConnectionArgs): { connectionId: string; options: SyncOptions } {
-  const connectionId = (input as Partial<SyncConnectionArgs> | undefined)?.connectionId;
-  if (typeof connectionId !== 'string' || !CONNECTION_ID_PATTERN.test(connectionId)) {
-    throw wf.ApplicationFailure.create({
-      type: 'connection_not_found',
-      nonRetryable: true,
-      message:
-        'syncConnection takes one JSON object {"connectionId": "<id>"} naming a connection registered with ' +
-        '`ldsync connections add`; got ' +
-        JSON.stringify(input ?? null).slice(0, 200),
-    });
-  }
-  const options = input.options ?? {};
-  for (const [name, value] of Object.entries(options)) {
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100_000)) {
-      throw wf.ApplicationFailure.create({
-        type: 'schema_mismatch',
-        nonRetryable: true,
-        message: `options.${name} must be a whole number from 1 to 100000; got ${JSON.stringify(value)}`,
-      });
-    }
-  }
-  return { connectionId, options };
+/** Waits for every branch, even after one is cancelled or fails, then rethrows the first rejection. */
+async function settleAll(branches: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(branches);
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }

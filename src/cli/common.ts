@@ -2,18 +2,18 @@
 // connections that are always closed, and plain-text tables.
 import type { Pool } from 'pg';
 import { createPool, getConnection, type ConnectionRecord } from '../db';
+import { remedyFor } from '../remedies';
 import { CONNECTION_ID_PATTERN } from '../shared';
 import { connectClient, type TemporalClient } from '../temporal/connection';
-import { CliError } from './cli-error';
-import { resolveDatabaseUrl } from './context';
+import { CliError, UsageError } from './cli-error';
+import { resolveDatabaseUrl, resolveTemporalEnv } from './context';
 
 /** A connection id from the command line; a bad one is a usage error (exit 2). */
 export function parseConnectionId(raw: string): string {
   if (!CONNECTION_ID_PATTERN.test(raw)) {
-    throw new CliError(
+    throw new UsageError(
       `bad connection id "${raw}": a connection id is 1-63 lowercase letters, digits, ".", "_" or "-", ` +
         'starting with a letter or digit',
-      2,
     );
   }
   return raw;
@@ -29,7 +29,7 @@ export async function withPool<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
 }
 
 export async function withTemporal<T>(fn: (temporal: TemporalClient) => Promise<T>): Promise<T> {
-  const temporal = await connectClient();
+  const temporal = await connectClient(resolveTemporalEnv());
   try {
     return await fn(temporal);
   } finally {
@@ -37,15 +37,18 @@ export async function withTemporal<T>(fn: (temporal: TemporalClient) => Promise<
   }
 }
 
+/** The one error every command gives for an id that is not registered (exit 1), with the shared remedy. */
+export function connectionNotFound(connectionId: string): CliError {
+  return new CliError(
+    `connection_not_found: no connection "${connectionId}" is registered; ` +
+      `${remedyFor('connection_not_found', connectionId)} (\`ldsync connections list\` shows the registered ones)`,
+  );
+}
+
 /** Fails early, with the command that fixes it, when the connection is not registered. */
 export async function requireConnection(pool: Pool, connectionId: string): Promise<ConnectionRecord> {
   const connection = await getConnection(pool, connectionId);
-  if (!connection) {
-    throw new CliError(
-      `connection_not_found: connection "${connectionId}" is not registered; add it with ` +
-        `\`ldsync connections add ${connectionId} --token-env VAR\``,
-    );
-  }
+  if (!connection) throw connectionNotFound(connectionId);
   return connection;
 }
 

@@ -2,19 +2,30 @@
 // page of each of the seven endpoints; this turns its per-endpoint answers into one verdict with the
 // exit code scripts branch on.
 import type { EndpointCheck } from '../launchdarkly';
+import { EXIT_CODES, exitCodeForErrorType } from './cli-error';
+import { nameConnectionInHints } from './run-summary';
 
 /**
- * Exit codes of `connections validate` (documented in the README):
- * 0 ok (also when only Teams are not in the plan), 3 invalid_credentials, 4 invalid_permissions,
- * 5 another endpoint failed (not_found: wrong base URL; upstream_unavailable, rate_limited, schema_mismatch).
- * 1 and 2 keep their CLI-wide meaning: the check could not run; the command line was wrong.
+ * The seven endpoints the sync reads, in the order `validate` checks them. The client leaves out
+ * the ones it could not reach (no project to read environments of, say): they are listed as not checked.
  */
-export const VALIDATE_EXIT_CODES = {
-  ok: 0,
-  invalid_credentials: 3,
-  invalid_permissions: 4,
-  other: 5,
-} as const;
+const ENDPOINTS: ReadonlyArray<{ path: string; matches: RegExp; needs: string }> = [
+  { path: '/api/v2/projects', matches: /^\/api\/v2\/projects$/, needs: '' },
+  { path: '/api/v2/tags', matches: /^\/api\/v2\/tags$/, needs: '' },
+  { path: '/api/v2/teams', matches: /^\/api\/v2\/teams$/, needs: '' },
+  { path: '/api/v2/teams/{teamKey}/maintainers', matches: /^\/api\/v2\/teams\/[^/]+\/maintainers$/, needs: 'teams' },
+  {
+    path: '/api/v2/projects/{projectKey}/environments',
+    matches: /^\/api\/v2\/projects\/[^/]+\/environments$/,
+    needs: 'projects',
+  },
+  { path: '/api/v2/flags/{projectKey}', matches: /^\/api\/v2\/flags\/[^/]+$/, needs: 'projects' },
+  {
+    path: '/api/v2/flag-statuses/{projectKey}/{environmentKey}',
+    matches: /^\/api\/v2\/flag-statuses\/[^/]+\/[^/]+$/,
+    needs: 'environments',
+  },
+];
 
 /** Endpoints a plan without Teams may refuse: the sync skips them, so they do not fail the check. */
 const TEAMS_ENDPOINT = /^\/api\/v2\/teams(\/|$)/;
@@ -43,15 +54,13 @@ export function judgeChecks(checks: EndpointCheck[]): ConnectionVerdict {
     failures.find((c) => c.errorType === 'invalid_credentials') ??
     failures.find((c) => c.errorType === 'invalid_permissions') ??
     failures[0];
-  if (!decisive) return { ok: true, result: 'ok', exitCode: VALIDATE_EXIT_CODES.ok, notes };
+  if (!decisive) return { ok: true, result: 'ok', exitCode: EXIT_CODES.ok, notes };
   const type = decisive.errorType ?? 'upstream_unavailable';
   return {
     ok: false,
     result: type,
-    exitCode:
-      type === 'invalid_credentials' || type === 'invalid_permissions'
-        ? VALIDATE_EXIT_CODES[type]
-        : VALIDATE_EXIT_CODES.other,
+    // The CLI-wide codes: 3 invalid_credentials, 4 invalid_permissions, 1 any other failure.
+    exitCode: exitCodeForErrorType(type),
     endpoint: decisive.endpoint,
     message: decisive.message,
     notes,
@@ -62,21 +71,77 @@ function isTeamsNotEntitled(check: EndpointCheck): boolean {
   return !check.ok && check.errorType === 'not_entitled' && TEAMS_ENDPOINT.test(check.endpoint);
 }
 
-/** One line per endpoint, then the verdict: `ok`, or `<error type> GET <endpoint>: <message>`. */
+/**
+ * One line per endpoint (its result, and what went wrong when that differs from the verdict), then
+ * the verdict: `ok`, or `<error type> GET <endpoint>: <message>`. A failure every endpoint shares
+ * (an unreachable base URL) is told once, in the verdict.
+ */
 export function formatChecks(
   connection: { id: string; baseUrl: string; apiVersion: string },
   checks: EndpointCheck[],
   verdict: ConnectionVerdict,
 ): string {
-  const width = Math.max(...checks.map((c) => label(c).length), 2);
+  const rows = endpointRows(checks).map((r) => ({
+    ...r,
+    detail: r.detail === undefined ? undefined : nameConnectionInHints(r.detail, connection.id),
+  }));
+  const width = Math.max(...rows.map((r) => r.label.length), 2);
+  const endpointWidth = Math.max(...rows.map((r) => r.endpoint.length));
+  const verdictDetail =
+    verdict.message === undefined
+      ? undefined
+      : nameConnectionInHints(withoutEndpointPrefix(verdict.message), connection.id);
   const lines = [`connection "${connection.id}" (${connection.baseUrl}, API ${connection.apiVersion}):`];
-  for (const check of checks) {
-    const detail = check.message ?? '';
-    lines.push(`  ${label(check).padEnd(width)}  GET ${check.endpoint}${detail ? `  ${detail}` : ''}`);
+  for (const row of rows) {
+    const detail = row.detail === undefined || row.detail === verdictDetail ? '' : `  ${row.detail}`;
+    lines.push(
+      `  ${row.label.padEnd(width)}  GET ${detail ? row.endpoint.padEnd(endpointWidth) : row.endpoint}${detail}`,
+    );
   }
   for (const note of verdict.notes) lines.push(`note: ${note}`);
-  lines.push(verdict.ok ? 'ok' : `${verdict.result} GET ${verdict.endpoint ?? '?'}: ${verdict.message ?? ''}`);
+  lines.push(verdict.ok ? 'ok' : `${verdict.result} GET ${verdict.endpoint ?? '?'}: ${verdictDetail ?? ''}`);
   return lines.join('\n');
+}
+
+interface EndpointRow {
+  label: string;
+  endpoint: string;
+  detail?: string;
+}
+
+/** The client's checks, plus a `not checked` row for each of the seven endpoints it did not reach. */
+function endpointRows(checks: EndpointCheck[]): EndpointRow[] {
+  const rows: EndpointRow[] = [];
+  const used = new Set<EndpointCheck>();
+  for (const endpoint of ENDPOINTS) {
+    const found = checks.filter(
+      (c) => !used.has(c) && (c.endpoint === endpoint.path || endpoint.matches.test(c.endpoint)),
+    );
+    for (const check of found) {
+      used.add(check);
+      rows.push({
+        label: label(check),
+        endpoint: check.endpoint,
+        detail: check.message === undefined ? undefined : withoutEndpointPrefix(check.message),
+      });
+    }
+    if (found.length === 0) {
+      rows.push({
+        label: 'not checked',
+        endpoint: endpoint.path,
+        detail: endpoint.needs ? `needs a readable ${endpoint.needs} list` : undefined,
+      });
+    }
+  }
+  for (const check of checks.filter((c) => !used.has(c))) {
+    rows.push({ label: label(check), endpoint: check.endpoint, detail: check.message });
+  }
+  return rows;
+}
+
+/** `projects (GET /api/v2/projects): the connection failed ...` → `the connection failed ...` (the line names the endpoint). */
+function withoutEndpointPrefix(message: string): string {
+  return message.replace(/^[\w ]+ \(GET [^)]*\): /, '');
 }
 
 function label(check: EndpointCheck): string {

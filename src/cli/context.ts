@@ -1,6 +1,6 @@
-// Where CLI commands find the database and the token encryption key: the environment first
-// (DATABASE_URL, LDSYNC_ENCRYPTION_KEY), else what a running `ldsync dev` wrote to
-// `<dataDir>/dev-state.json`, else a message saying what to do.
+// Where CLI commands find the database, the token encryption key and Temporal: the environment
+// first (DATABASE_URL, LDSYNC_ENCRYPTION_KEY, TEMPORAL_ADDRESS), else what a running `ldsync dev`
+// wrote to `<dataDir>/dev-state.json`, else a message saying what to do (or Temporal's defaults).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,6 +15,9 @@ const DevStateFields = z.object({
   pid: z.number().int().optional(),
   databaseUrl: z.string().min(1),
   encryptionKeyFile: z.string().min(1).optional(),
+  temporalAddress: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  uiUrl: z.string().optional(),
 });
 type DevStateFields = z.infer<typeof DevStateFields>;
 
@@ -28,6 +31,37 @@ export function resolveDatabaseUrl(env: Env = loadEnv()): string {
       (state.kind === 'stale' ? `; the state file there is from an ldsync dev that has stopped` : '') +
       (state.kind === 'invalid' ? `; the state file there is unreadable (${state.problem})` : ''),
   );
+}
+
+/** Variables that say where Temporal is; when one is set, `ldsync dev`'s address is not used. */
+const TEMPORAL_LOCATION_VARS = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
+
+/**
+ * The environment to read Temporal's configuration from: this process's, plus the address and
+ * namespace of a running `ldsync dev` (which may use other ports than 7233) when nothing in the
+ * environment says where Temporal is.
+ */
+export function resolveTemporalEnv(source: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (TEMPORAL_LOCATION_VARS.some((name) => source[name])) return source;
+  const dev = liveDevStack(source);
+  if (!dev?.temporalAddress) return source;
+  return {
+    ...source,
+    TEMPORAL_ADDRESS: dev.temporalAddress,
+    TEMPORAL_NAMESPACE: source.TEMPORAL_NAMESPACE || dev.namespace || 'default',
+  };
+}
+
+/** What a running `ldsync dev` says about its stack, or undefined when none runs. */
+export function liveDevStack(source: NodeJS.ProcessEnv = process.env): DevStateFields | undefined {
+  let env: Env;
+  try {
+    env = loadEnv(source);
+  } catch {
+    return undefined;
+  }
+  const state = readDevState(env);
+  return state.kind === 'live' ? state.state : undefined;
 }
 
 /** LDSYNC_ENCRYPTION_KEY, else the key file named by `ldsync dev`'s state, else `<dataDir>/encryption.key`. */

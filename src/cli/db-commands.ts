@@ -14,8 +14,10 @@ import {
   removeConnection,
 } from '../db/connections';
 import { migrate } from '../db/migrate';
+import { unreachableReason } from '../launchdarkly';
 import { resolveDatabaseUrl, resolveTokenCipher } from './context';
-import { formatTable, withPool } from './common';
+import { UsageError } from './cli-error';
+import { connectionNotFound, formatTable, withPool } from './common';
 
 export function registerDbCommands(program: Command): void {
   program
@@ -37,6 +39,7 @@ export function registerDbCommands(program: Command): void {
     .option('--base-url <URL>', 'LaunchDarkly base URL', DEFAULT_BASE_URL)
     .option('--api-version <V>', `LD-API-Version to send (${API_VERSIONS.join(' or ')})`, DEFAULT_API_VERSION)
     .option('--name <NAME>', 'display name (defaults to the id)')
+    .option('--no-check', 'do not check that something answers at the base URL')
     .action(async (id: string, raw: Record<string, unknown>) => {
       const opts = parseOrExplain(AddOptions, { id, ...raw });
       const token = opts.tokenEnv !== undefined ? tokenFromEnv(opts.tokenEnv) : await tokenFromStdin();
@@ -52,6 +55,16 @@ export function registerDbCommands(program: Command): void {
         console.log(
           `${created ? 'added' : 'updated'} connection "${connection.id}" (${connection.baseUrl}, API ${connection.apiVersion})`,
         );
+        // Stored either way (the host may be down for now); say so before the first sync finds out.
+        const unreachable = opts.check ? await unreachableReason(connection.baseUrl) : null;
+        if (unreachable) {
+          console.error(
+            `ldsync: warning: nothing answers at ${connection.baseUrl} (${unreachable}); check --base-url, ` +
+              `then run \`ldsync connections validate ${connection.id}\``,
+          );
+        } else {
+          console.log(`check the token with \`ldsync connections validate ${connection.id}\``);
+        }
       });
     });
 
@@ -95,7 +108,7 @@ export function registerDbCommands(program: Command): void {
       const id = parseOrExplain(ConnectionIdSchema, rawId, 'connection id');
       await withPool(async (pool) => {
         const { removed, purgedRows } = await removeConnection(pool, id, { purge: opts.purge === true });
-        if (!removed && purgedRows === 0) throw new Error(`connection "${id}" does not exist`);
+        if (!removed && purgedRows === 0) throw connectionNotFound(id);
         const what = removed ? `removed connection "${id}"` : `connection "${id}" did not exist`;
         console.log(opts.purge ? `${what}; purged ${purgedRows} rows` : `${what}; its synced data and runs are kept`);
       });
@@ -121,6 +134,7 @@ const AddOptions = z
     baseUrl: BaseUrlSchema,
     apiVersion: z.enum(API_VERSIONS, { error: `must be one of ${API_VERSIONS.join(', ')}` }),
     name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+    check: z.boolean(),
   })
   .refine((o) => (o.tokenEnv !== undefined) !== (o.tokenStdin === true), {
     message: 'give exactly one of --token-env VAR or --token-stdin',
@@ -134,7 +148,7 @@ const OPTION_LABELS: Record<string, string> = {
   name: '--name',
 };
 
-/** Parses or throws one line naming each bad option. */
+/** Parses or throws one line naming each bad option (a usage error: exit 2). */
 function parseOrExplain<S extends z.ZodType>(schema: S, input: unknown, label?: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -143,12 +157,13 @@ function parseOrExplain<S extends z.ZodType>(schema: S, input: unknown, label?: 
     const where = field ? (OPTION_LABELS[field] ?? field) : label;
     return where ? `${where}: ${issue.message}` : issue.message;
   });
-  throw new Error(problems.join('; '));
+  throw new UsageError(problems.join('; '));
 }
 
 function tokenFromEnv(variable: string): string {
   const token = process.env[variable]?.trim();
-  if (!token) throw new Error(`environment variable ${variable} is not set or empty (--token-env names the variable)`);
+  if (!token)
+    throw new UsageError(`environment variable ${variable} is not set or empty (--token-env names the variable)`);
   return token;
 }
 
@@ -157,8 +172,8 @@ async function tokenFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   const token = Buffer.concat(chunks).toString('utf8').trim();
-  if (!token) throw new Error('--token-stdin: standard input was empty');
+  if (!token) throw new UsageError('--token-stdin: standard input was empty');
   if (/\s/.test(token))
-    throw new Error('--token-stdin: standard input must hold just the token (it contains spaces or lines)');
+    throw new UsageError('--token-stdin: standard input must hold just the token (it contains spaces or lines)');
   return token;
 }

@@ -2,6 +2,7 @@
 // against an existing Temporal service, for deployments).
 import { type Command, InvalidArgumentError } from 'commander';
 import { dataDir, loadEnv } from '../config';
+import { DEFAULT_EMBEDDED_PORT } from '../db/embedded';
 import { createPool } from '../db/pool';
 import { DEFAULT_SIMULATOR_PORT, runSync } from '../dev/demo';
 import { runDetachedCopy, runsDetached, stopWhenParentExits } from '../dev/detached';
@@ -30,6 +31,7 @@ export function registerDevCommands(program: Command): void {
       parsePort,
       DEFAULT_SIMULATOR_PORT,
     )
+    .option('--postgres-port <port>', 'embedded Postgres port (without DATABASE_URL)', parsePort, DEFAULT_EMBEDDED_PORT)
     .action(runDev);
 
   program
@@ -43,6 +45,7 @@ interface DevCommandOptions {
   port: number;
   uiPort: number;
   simulatorPort: number;
+  postgresPort: number;
 }
 
 async function runDev(opts: DevCommandOptions): Promise<void> {
@@ -51,8 +54,9 @@ async function runDev(opts: DevCommandOptions): Promise<void> {
     return;
   }
   const env = loadEnv();
-  // The terminal shows the lines below; logs are for problems unless asked for (LDSYNC_LOG_LEVEL).
-  const logger = createLogger(process.env.LDSYNC_LOG_LEVEL ?? 'warn');
+  // The terminal shows the lines below; logs are for problems unless asked for (LDSYNC_LOG_LEVEL),
+  // one readable line each unless LDSYNC_LOG_FORMAT=json.
+  const logger = createLogger(process.env.LDSYNC_LOG_LEVEL ?? 'warn', 'ldsync', env.LDSYNC_LOG_FORMAT ?? 'pretty');
   const say = (line: string) => console.log(line);
 
   let stopRequested = false;
@@ -73,6 +77,7 @@ async function runDev(opts: DevCommandOptions): Promise<void> {
     port: opts.port,
     uiPort: opts.uiPort,
     simulatorPort: opts.simulate ? opts.simulatorPort : undefined,
+    postgresPort: opts.postgresPort,
     say,
   });
   say(`\nldsync dev is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -106,7 +111,8 @@ async function runDev(opts: DevCommandOptions): Promise<void> {
 
 async function runWorker(): Promise<void> {
   const env = loadEnv();
-  const logger = createLogger(env.LDSYNC_LOG_LEVEL);
+  // JSON lines for log collectors unless LDSYNC_LOG_FORMAT=pretty.
+  const logger = createLogger(env.LDSYNC_LOG_LEVEL, 'ldsync', env.LDSYNC_LOG_FORMAT ?? 'json');
   const cipher = resolveTokenCipher(env);
   const pool = createPool(resolveDatabaseUrl(env));
   try {

@@ -1,13 +1,14 @@
 // Operator commands: `ldsync connections validate` (is the token good for every endpoint?) and
 // `ldsync schedule set|pause|resume|trigger|remove|list` (Temporal Schedules that sync a connection).
 // Bad arguments exit 2 with one line naming the problem; `--json` prints what a script needs.
-import { type Command, type CommanderError } from 'commander';
+import { type Command } from 'commander';
 import { loadEnv } from '../config';
 import { getConnectionToken } from '../db';
 import { API_VERSIONS, closeHttpPools, LaunchDarklyClient, type ApiVersion } from '../launchdarkly';
-import { CliError } from './cli-error';
+import { UsageError } from './cli-error';
 import { formatTable, parseConnectionId, requireConnection, withPool, withTemporal } from './common';
 import { formatChecks, judgeChecks } from './connection-check';
+import { nameConnectionInHints } from './run-summary';
 import { connectionsCommand } from './db-commands';
 import { resolveTokenCipher } from './context';
 import { formatDuration, parseScheduleRequest } from './schedule-options';
@@ -22,14 +23,6 @@ import {
   type SyncScheduleView,
 } from './sync-schedules';
 
-/** Usage errors (missing argument, unknown option) exit 2 like the commands' own argument checks. */
-function exitTwoOnUsageError(command: Command): Command {
-  return command.exitOverride((err: CommanderError) => {
-    // Commander reports usage errors with exit code 1; help and version exit 0.
-    process.exit(err.exitCode === 1 ? 2 : err.exitCode);
-  });
-}
-
 function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
 }
@@ -42,46 +35,45 @@ export function registerOperatorCommands(program: Command): void {
 // ------------------------------------------------------------------------------ connections validate
 
 function registerValidateCommand(connections: Command): void {
-  exitTwoOnUsageError(
-    connections
-      .command('validate')
-      .description(
-        'check the token against each LaunchDarkly endpoint the sync reads; exit 0 when ok ' +
-          '(3 invalid_credentials, 4 invalid_permissions, 5 another endpoint failed)',
-      )
-      .argument('<id>', 'connection id')
-      .option('--json', 'print the checks and the verdict as JSON'),
-  ).action(async (rawId: string, opts: { json?: boolean }) => {
-    const connectionId = parseConnectionId(rawId);
-    const cipher = resolveTokenCipher();
-    const { connection, token } = await withPool(async (pool) => ({
-      connection: await requireConnection(pool, connectionId),
-      token: await getConnectionToken(pool, cipher, connectionId),
-    }));
-    const apiVersion = (API_VERSIONS as readonly string[]).includes(connection.apiVersion)
-      ? (connection.apiVersion as ApiVersion)
-      : undefined;
-    const client = new LaunchDarklyClient({ baseUrl: connection.baseUrl, apiVersion, token, maxRateLimitRetries: 2 });
-    // Keep-alive sockets would hold the process open after the answer.
-    const checks = await client.validate().finally(() => closeHttpPools());
-    const verdict = judgeChecks(checks);
-    print(
-      opts.json,
-      {
-        connectionId,
-        baseUrl: connection.baseUrl,
-        apiVersion: connection.apiVersion,
-        ok: verdict.ok,
-        result: verdict.result,
-        endpoint: verdict.endpoint ?? null,
-        message: verdict.message ?? null,
-        notes: verdict.notes,
-        checks,
-      },
-      formatChecks(connection, checks, verdict),
-    );
-    process.exitCode = verdict.exitCode;
-  });
+  connections
+    .command('validate')
+    .description(
+      'check the token against each LaunchDarkly endpoint the sync reads; exit 0 when ok ' +
+        '(3 invalid_credentials, 4 invalid_permissions, 1 another endpoint failed)',
+    )
+    .argument('<id>', 'connection id')
+    .option('--json', 'print the checks and the verdict as JSON')
+    .action(async (rawId: string, opts: { json?: boolean }) => {
+      const connectionId = parseConnectionId(rawId);
+      const cipher = resolveTokenCipher();
+      const { connection, token } = await withPool(async (pool) => ({
+        connection: await requireConnection(pool, connectionId),
+        token: await getConnectionToken(pool, cipher, connectionId),
+      }));
+      const apiVersion = (API_VERSIONS as readonly string[]).includes(connection.apiVersion)
+        ? (connection.apiVersion as ApiVersion)
+        : undefined;
+      const client = new LaunchDarklyClient({ baseUrl: connection.baseUrl, apiVersion, token, maxRateLimitRetries: 2 });
+      // Keep-alive sockets would hold the process open after the answer.
+      const checks = await client.validate().finally(() => closeHttpPools());
+      const verdict = judgeChecks(checks);
+      print(
+        opts.json,
+        {
+          connectionId,
+          baseUrl: connection.baseUrl,
+          apiVersion: connection.apiVersion,
+          ok: verdict.ok,
+          result: verdict.result,
+          endpoint: verdict.endpoint ?? null,
+          message: verdict.message === undefined ? null : nameConnectionInHints(verdict.message, connectionId),
+          notes: verdict.notes,
+          checks,
+        },
+        formatChecks(connection, checks, verdict),
+      );
+      process.exitCode = verdict.exitCode;
+    });
 }
 
 // ------------------------------------------------------------------------------ schedule
@@ -95,13 +87,11 @@ interface SetOptions {
 }
 
 function registerScheduleCommands(program: Command): void {
-  const schedule = exitTwoOnUsageError(
-    program
-      .command('schedule')
-      .description(
-        'sync connections on Temporal Schedules (id ldsync-schedule-<id>; a run still going when the next is due is not doubled)',
-      ),
-  );
+  const schedule = program
+    .command('schedule')
+    .description(
+      'sync connections on Temporal Schedules (id ldsync-schedule-<id>; a run still going when the next is due is not doubled)',
+    );
 
   schedule
     .command('set')
@@ -123,7 +113,7 @@ function registerScheduleCommands(program: Command): void {
         jitter: opts.jitter,
         paused: opts.paused,
       });
-      if (!parsed.ok) throw new CliError(parsed.problem, 2);
+      if (!parsed.ok) throw new UsageError(parsed.problem);
       await withPool((pool) => requireConnection(pool, connectionId));
       const taskQueue = loadEnv().LDSYNC_TASK_QUEUE;
       const { created, view } = await withTemporal(async ({ client }) => {
@@ -131,7 +121,7 @@ function registerScheduleCommands(program: Command): void {
           return await setSyncSchedule(client, { connectionId, taskQueue }, parsed.request);
         } catch (err) {
           // The server rejects a spec it cannot run (a cron field out of range); the SDK rethrows it as a TypeError.
-          if (err instanceof TypeError) throw new CliError(`invalid schedule: ${err.message}`, 2);
+          if (err instanceof TypeError) throw new UsageError(`invalid schedule: ${err.message}`);
           throw err;
         }
       });

@@ -3,7 +3,16 @@
 import { SingleBar } from 'cli-progress';
 import type { RunRecord, StreamRecord } from '../db';
 import { formatTable } from './common';
-import { STREAMS, type StreamProgress, type SyncProgress, type SyncResult } from '../shared';
+import { describeWaits, type LiveHeartbeat } from './live-activity';
+import { STREAMS, type RunStatus, type SyncProgress, type SyncResult } from '../shared';
+import {
+  formatSummary,
+  nextStep,
+  summaryFromProgress,
+  summaryFromStreams,
+  tidyMessage,
+  type StreamSummary,
+} from './run-summary';
 
 export class ProgressView {
   private readonly bar: SingleBar | null;
@@ -21,11 +30,12 @@ export class ProgressView {
       : null;
   }
 
-  update(p: SyncProgress): void {
-    const streams = STREAMS.map((n) => p.streams[n]);
-    const total = streams.reduce((n, s) => n + s.scopesTotal, 0);
-    const done = streams.reduce((n, s) => n + s.scopesDone, 0);
-    const detail = ProgressView.detail(p);
+  update(p: SyncProgress, live: LiveHeartbeat[] = []): void {
+    // Counted per stream and capped by its total, so the bar never shows more done than there is.
+    const rows = summaryFromProgress(p.streams, false);
+    const total = rows.reduce((n, s) => n + s.scopesTotal, 0);
+    const done = rows.reduce((n, s) => n + Math.min(s.scopesOk + s.scopesFailed, s.scopesTotal), 0);
+    const detail = ProgressView.detail(p, live);
     if (this.bar) {
       if (!this.started) this.bar.start(Math.max(total, 1), done, { detail });
       this.started = true;
@@ -42,21 +52,28 @@ export class ProgressView {
     if (this.started) this.bar?.stop();
   }
 
-  static detail(p: SyncProgress): string {
-    const rows = STREAMS.reduce((n, s) => n + p.streams[s].rows, 0);
-    const requests = STREAMS.reduce((n, s) => n + p.streams[s].requests, 0);
-    const waits = STREAMS.map((s) => p.streams[s].waitingUntil).filter((w): w is number => w !== null);
-    const waiting = waits.length ? ` | waiting for rate limit until ${new Date(Math.max(...waits)).toISOString()}` : '';
-    return `${p.status} | ${rows} rows | ${requests} requests${waiting}`;
+  /** Finished scopes' counts from the `progress` query, plus running activities' heartbeats. */
+  static detail(p: SyncProgress, live: LiveHeartbeat[] = []): string {
+    const rows = STREAMS.reduce((n, s) => n + p.streams[s].rows, 0) + live.reduce((n, h) => n + h.rows, 0);
+    const requests = STREAMS.reduce((n, s) => n + p.streams[s].requests, 0) + live.reduce((n, h) => n + h.requests, 0);
+    const waits = describeWaits(live);
+    return `${p.status} | ${rows} rows | ${requests} requests${waits ? ` | ${waits}` : ''}`;
   }
 
+  /** The summary of a finished run from its result (the `progress` ledger). */
   static summary(result: SyncResult): string {
-    const lines = [`run ${result.runId} of connection "${result.connectionId}": ${result.status}`];
-    lines.push(formatTable([STREAM_HEADER, ...STREAMS.map((name) => streamRow(name, result.streams[name]))]));
-    const errors = STREAMS.flatMap((n) =>
-      result.streams[n].errors.map((e) => `  ${n}${e.scope ? ` (${e.scope})` : ''}: ${e.type}: ${e.message}`),
+    return ProgressView.summaryOf(
+      result,
+      summaryFromProgress(result.streams, result.status !== 'running', result.status),
     );
-    if (errors.length) lines.push('errors:', ...errors);
+  }
+
+  /** `run <id> of connection "<id>": <status>`, the per-stream table, the errors and what happens next. */
+  static summaryOf(run: { runId: string; connectionId: string; status: RunStatus }, rows: StreamSummary[]): string {
+    const lines = [`run ${run.runId} of connection "${run.connectionId}": ${run.status}`];
+    lines.push(formatSummary(rows, run.connectionId));
+    const next = nextStep(run.status, run.connectionId);
+    if (next) lines.push(next);
     return lines.join('\n');
   }
 
@@ -72,46 +89,42 @@ export class ProgressView {
           r.status,
           r.startedAt.toISOString(),
           r.finishedAt ? r.finishedAt.toISOString() : '-',
-          r.errorType ? `${r.errorType}: ${r.errorMessage ?? ''}` : '',
+          r.errorType ? `${r.errorType}: ${tidyMessage(r.errorMessage ?? '', connectionId, '')}` : '',
         ]),
       ]),
     );
     if (latest) {
-      lines.push('', `streams of run ${runs[0]?.id ?? ''}:`);
+      const status = runs[0]?.status ?? 'running';
+      lines.push('', `streams of run ${runs[0]?.id ?? ''} (${status}):`);
+      lines.push(formatSummary(summaryFromStreams(latest.streams, status), connectionId));
+      const unchecked = runs[0]?.deletionsUnchecked ?? [];
+      if (unchecked.length > 0) {
+        lines.push(
+          `deletions not checked in ${unchecked.join(', ')}: their seen keys were lost, so rows deleted ` +
+            'upstream there keep deleted_at empty until the next run checks them',
+        );
+      }
+      lines.push('', 'scopes:');
       lines.push(
         formatTable([
           ['stream', 'scope', 'status', 'pages', 'requests', 'inserted', 'updated', 'unchanged', 'deleted', 'error'],
-          ...latest.streams.map((s) => [
-            s.stream,
-            s.scope,
-            s.status,
-            String(s.pages),
-            String(s.requests),
-            String(s.rowsInserted),
-            String(s.rowsUpdated),
-            String(s.rowsUnchanged),
-            String(s.rowsDeleted),
-            s.errorType ? `${s.errorType}: ${s.errorMessage ?? ''}` : '',
-          ]),
+          ...latest.streams
+            .filter((s) => s.scope !== '*') // a stream that did not run: in the table above
+            .map((s) => [
+              s.stream,
+              s.scope,
+              s.status,
+              String(s.pages),
+              String(s.requests),
+              String(s.rowsInserted),
+              String(s.rowsUpdated),
+              String(s.rowsUnchanged),
+              String(s.rowsDeleted),
+              s.errorType ? `${s.errorType}` : '',
+            ]),
         ]),
       );
     }
     return lines.join('\n');
   }
 }
-
-function streamRow(name: string, s: StreamProgress): string[] {
-  return [
-    name,
-    s.state,
-    `${s.scopesDone}/${s.scopesTotal}`,
-    String(s.pages),
-    String(s.requests),
-    String(s.counts.inserted),
-    String(s.counts.updated),
-    String(s.counts.unchanged),
-    String(s.counts.deleted),
-  ];
-}
-
-const STREAM_HEADER = ['stream', 'state', 'scopes', 'pages', 'requests', 'inserted', 'updated', 'unchanged', 'deleted'];

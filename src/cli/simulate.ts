@@ -5,6 +5,7 @@ import { type Command } from 'commander';
 import { z } from 'zod';
 import { onStopSignal } from '../dev/signals';
 import { type SimulatorOptions, startSimulator } from '../simulator';
+import { UsageError } from './cli-error';
 
 export const DEFAULT_SIMULATE_PORT = 8765;
 
@@ -75,7 +76,7 @@ const FLAG_NAMES: Record<string, string> = {
   overLimit: '--over-limit',
 };
 
-/** Validates raw commander options; throws one Error naming every bad option. */
+/** Validates raw commander options; throws one UsageError (exit 2) naming every bad option. */
 export function parseSimulateOptions(raw: Record<string, unknown>): SimulateOptions {
   const parsed = SimulateOptions.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -84,7 +85,7 @@ export function parseSimulateOptions(raw: Record<string, unknown>): SimulateOpti
     const flag = FLAG_NAMES[name] ?? `--${name}`;
     return `${flag} ${JSON.stringify(raw[name])}: ${issue.message}`;
   });
-  throw new Error(`invalid option${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
+  throw new UsageError(`invalid option${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
 }
 
 function defined<T extends object>(value: T): T {

@@ -3,6 +3,7 @@
 // not fatal: the database half of `status` is still worth printing.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient } from '../temporal/connection';
+import { resolveTemporalEnv } from './context';
 import { formatDuration } from './schedule-options';
 import { describeSyncSchedule, NoScheduleError, type SyncScheduleView } from './sync-schedules';
 
@@ -26,7 +27,7 @@ export async function temporalStatus(
 ): Promise<TemporalStatus> {
   let temporal: Awaited<ReturnType<typeof connectClient>>;
   try {
-    temporal = await connectClient();
+    temporal = await connectClient(resolveTemporalEnv());
   } catch (err) {
     return { unreachable: err instanceof Error ? err.message : String(err), workflow: null, schedule: null };
   }

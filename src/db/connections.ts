@@ -29,8 +29,8 @@ export const BaseUrlSchema = z
       return false;
     }
   }, 'the base URL must be an http(s) URL such as https://app.launchdarkly.com')
-  // Stored without a trailing slash so the client can append `/api/v2/...`.
-  .transform((value) => value.replace(/\/+$/, ''));
+  // Stored without a trailing slash or `/api/v2` (an easy paste) so the client can append `/api/v2/...`.
+  .transform((value) => value.replace(/\/+$/, '').replace(/\/api\/v2$/, ''));
 
 export const NewConnectionSchema = z.object({
   id: ConnectionIdSchema,

@@ -5,19 +5,30 @@ export { migrate, MIGRATIONS_DIR, type MigrateOptions } from './migrate';
 export { startEmbeddedPostgres, DEFAULT_EMBEDDED_PORT, type EmbeddedPostgresHandle } from './embedded';
 export { withTransaction } from './transaction';
 export type * from './rows';
-export type { TableName } from './tables';
+export { TABLE_NAMES, type TableName } from './tables';
 export {
   openStream,
   writePage,
   completeStream,
   failStream,
+  addStreamRequests,
   setStreamWaiting,
   StreamStateError,
   type StreamKey,
   type StreamResume,
   type TableWrite,
   type TableCounts,
+  type DeletionCheck,
 } from './stream-writer';
+export {
+  DatabaseUnavailableError,
+  DEFAULT_DATABASE_RETRY_BUDGET_MS,
+  describeDatabaseError,
+  isDatabaseUnavailable,
+  isDataException,
+  withDatabaseRetry,
+  type DatabaseRetryOptions,
+} from './errors';
 export {
   beginRun,
   finishRun,

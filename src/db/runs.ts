@@ -26,6 +26,12 @@ export interface RunRecord {
   errorMessage: string | null;
   /** Final totals once finished; summed live from the streams while running. */
   totals: RunTotals;
+  /**
+   * `stream/scope` (`flags/web`, `tags/`) of every stream whose deletions could not be checked in this
+   * run (deletion_check `seen_keys_lost`): rows deleted upstream there are not marked until the next
+   * run. Empty when deletions were checked everywhere. Live while the run is running.
+   */
+  deletionsUnchecked: string[];
 }
 
 export interface StreamRecord {
@@ -189,7 +195,9 @@ export async function getRunWithStreams(
 const STREAM_ORDER: readonly string[] = STREAMS;
 
 const LIVE_TOTALS_SQL = `
-  SELECT coalesce(sum(st.rows_inserted), 0)::int AS live_inserted,
+  SELECT coalesce(array_agg(st.stream || '/' || st.scope ORDER BY st.stream, st.scope)
+                    FILTER (WHERE st.deletion_check = 'seen_keys_lost'), '{}') AS live_deletions_unchecked,
+         coalesce(sum(st.rows_inserted), 0)::int AS live_inserted,
          coalesce(sum(st.rows_updated), 0)::int AS live_updated,
          coalesce(sum(st.rows_unchanged), 0)::int AS live_unchanged,
          coalesce(sum(st.rows_deleted), 0)::int AS live_deleted,
@@ -198,6 +206,7 @@ const LIVE_TOTALS_SQL = `
   FROM ldsync.sync_run_streams st`;
 
 interface LiveTotalsRow {
+  live_deletions_unchecked: string[];
   live_inserted: number;
   live_updated: number;
   live_unchanged: number;
@@ -218,6 +227,7 @@ interface RunDbRow {
   error_type: string | null;
   error_message: string | null;
   totals: RunTotals | null;
+  deletions_unchecked: string[] | null;
 }
 
 interface StreamDbRow {
@@ -265,7 +275,8 @@ async function closeRun(
        totals = (SELECT jsonb_build_object(
                   'inserted', t.live_inserted, 'updated', t.live_updated, 'unchanged', t.live_unchanged,
                   'deleted', t.live_deleted, 'requests', t.live_requests, 'pages', t.live_pages)
-                FROM (${LIVE_TOTALS_SQL} WHERE st.run_id = r.id) t)
+                FROM (${LIVE_TOTALS_SQL} WHERE st.run_id = r.id) t),
+       deletions_unchecked = (SELECT t.live_deletions_unchecked FROM (${LIVE_TOTALS_SQL} WHERE st.run_id = r.id) t)
      WHERE id = $1`,
     [runId, status, errorType, errorMessage?.slice(0, MAX_ERROR_MESSAGE) ?? null],
   );
@@ -306,6 +317,8 @@ function toRunRecord(row: RunDbRow, live: LiveTotalsRow | null): RunRecord {
     errorType: row.error_type,
     errorMessage: row.error_message,
     totals,
+    deletionsUnchecked:
+      row.status === 'running' && live ? live.live_deletions_unchecked : (row.deletions_unchecked ?? []),
   };
 }
 

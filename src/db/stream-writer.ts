@@ -12,8 +12,9 @@
 //   analysts; its first_seen_at is kept). A stream's counts cover all its tables (flags +
 //   flag_environments) and, for deletions, the rows its completion cascaded to; `table_counts`
 //   has the breakdown.
-// - Deletion detection marks rows of the scope whose keys the pass did not record in the unlogged
-//   ldsync.seen_keys table, so it never depends on touching every row.
+// - Deletion detection marks rows of the scope whose keys the pass did not record in the
+//   ldsync.seen_keys table, so it never depends on touching every row. That table is logged
+//   (migration 0004): a Postgres crash keeps every committed page's keys, so counts stay exact.
 import type { Pool, PoolClient } from 'pg';
 import { addRowCounts, emptyRowCounts, type RowCounts, type StreamName } from '../shared';
 import {
@@ -99,12 +100,25 @@ export async function openStream(pool: Pool, key: StreamKey): Promise<StreamResu
 export async function writePage(
   pool: Pool,
   key: StreamKey,
-  page: { cursor: string | null; requests: number; writes: TableWrite[] },
+  page: {
+    cursor: string | null;
+    requests: number;
+    writes: TableWrite[];
+    /**
+     * The cursor this page was read after. When given and the stream's committed cursor is already
+     * `cursor` (not `after`), this page was committed before (a COMMIT whose answer was lost with the
+     * connection) and nothing is written again: retrying writePage after a lost connection is exact.
+     */
+    after?: string | null;
+  },
 ): Promise<RowCounts> {
   const scopeValues = parseScope(key.stream, key.scope);
   const batches = page.writes.map((write) => toBatch(key, scopeValues, write));
   return withTransaction(pool, async (client) => {
     const stream = await lockOpenStream(client, key);
+    if (page.after !== undefined && stream.cursor !== page.after && stream.cursor === page.cursor) {
+      return emptyRowCounts();
+    }
     let pageCounts = emptyRowCounts();
     let newlySeen = 0;
     const tableCounts: TableCounts = { ...stream.table_counts };
@@ -145,19 +159,28 @@ export async function writePage(
  * its flag_environments and flag_statuses; team → its maintainers). Clears the pass's seen keys,
  * marks the stream succeeded and returns its final counts (deleted included). Idempotent.
  *
- * If the seen keys were lost (Postgres empties unlogged tables after a crash), deletion detection
- * is skipped for this pass rather than deleting rows that were in fact seen: `deletion_check` then
- * says `seen_keys_lost`, and the next run's pass detects the deletions.
+ * If the seen keys were lost anyway (the table is logged since migration 0004, so only someone
+ * emptying it by hand, or a restore, loses them), deletion detection is skipped for this pass rather
+ * than deleting rows that were in fact seen: `deletion_check` then says `seen_keys_lost`, the run
+ * lists the stream in `sync_runs.deletions_unchecked`, and the next run's pass detects the deletions.
  */
+export type DeletionCheck = 'done' | 'skipped' | 'seen_keys_lost';
+
 export async function completeStream(
   pool: Pool,
   key: StreamKey,
-  options: { detectDeletions?: boolean } = {},
+  options: {
+    detectDeletions?: boolean;
+    /** told how deletions were checked (also on a stream completed before: its recorded check) */
+    onDeletionCheck?: (check: DeletionCheck | null) => void;
+  } = {},
 ): Promise<RowCounts> {
   const scopeValues = parseScope(key.stream, key.scope);
   const final = await withTransaction(pool, async (client) => {
     const stream = await lockStream(client, key);
-    if (stream.status === 'succeeded') return { counts: countsOf(stream), justCompleted: false };
+    if (stream.status === 'succeeded') {
+      return { counts: countsOf(stream), justCompleted: false, deletionCheck: stream.deletion_check };
+    }
     assertRunWritable(key, stream);
 
     const tableCounts: TableCounts = { ...stream.table_counts };
@@ -196,8 +219,9 @@ export async function completeStream(
     );
     const row = rows[0];
     if (!row) throw new Error(`stream ${describe(key)} vanished while completing`);
-    return { counts: countsOf(row), justCompleted: true };
+    return { counts: countsOf(row), justCompleted: true, deletionCheck: deletionCheck as DeletionCheck | null };
   });
+  options.onDeletionCheck?.(final.deletionCheck);
   if (final.justCompleted && final.counts.inserted >= ANALYZE_AFTER_INSERTS) await refreshStatistics(pool, key.stream);
   return final.counts;
 }
@@ -234,8 +258,19 @@ export async function failStream(
       key.scope,
       failure.status,
       failure.errorType ?? null,
-      failure.message?.slice(0, MAX_ERROR_MESSAGE) ?? null,
+      failure.message?.slice(0, MAX_ERROR_MESSAGE).replaceAll('\u0000', '\uFFFD') ?? null,
     ],
+  );
+}
+
+/**
+ * Counts `n` requests sent for a running stream, before they are sent: a request whose page never
+ * commits (a worker killed mid-page, a refused connection, a failed attempt) is counted all the same.
+ */
+export async function addStreamRequests(pool: Pool, key: StreamKey, n = 1): Promise<void> {
+  await pool.query(
+    `UPDATE ldsync.sync_run_streams SET requests = requests + $4, updated_at = now() WHERE ${STREAM_PK} AND status = 'running'`,
+    [key.runId, key.stream, key.scope, n],
   );
 }
 
@@ -266,6 +301,8 @@ interface StreamCounterRow {
 
 interface LockedStream extends StreamCounterRow {
   status: string;
+  cursor: string | null;
+  deletion_check: DeletionCheck | null;
   run_status: string;
   run_connection_id: string;
 }
@@ -288,7 +325,7 @@ async function lockStream(client: PoolClient, key: StreamKey): Promise<LockedStr
   // share lock on the run makes finishRun (which locks the run FOR UPDATE) wait for an in-flight page
   // and a page wait for finishRun, so no page lands in a run after its totals were summed.
   const { rows } = await client.query<LockedStream>(
-    `SELECT s.status, ${COUNTER_COLUMNS.split(', ')
+    `SELECT s.status, s.cursor, s.deletion_check, ${COUNTER_COLUMNS.split(', ')
       .map((c) => `s.${c}`)
       .join(', ')}, r.status AS run_status, r.connection_id AS run_connection_id
      FROM ldsync.sync_run_streams s JOIN ldsync.sync_runs r ON r.id = s.run_id
@@ -448,6 +485,22 @@ LEFT JOIN changed c ON ${joinOn('c', 'i')}`;
   return sql;
 }
 
+/**
+ * Postgres' text and jsonb cannot hold U+0000: one such character in a flag's name or description
+ * would make Postgres refuse the whole page, on every retry. It is stored as U+FFFD (the replacement
+ * character) instead, in keys and values alike, so the page's other items are kept.
+ */
+function withoutNul(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.includes('\u0000')) return value.replaceAll('\u0000', '\uFFFD');
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.some(([k]) => k.includes('\u0000'))) {
+      return Object.fromEntries(entries.map(([k, v]) => [k.replaceAll('\u0000', '\uFFFD'), v]));
+    }
+  }
+  return value;
+}
+
 async function upsertBatch(
   client: PoolClient,
   key: StreamKey,
@@ -455,7 +508,7 @@ async function upsertBatch(
 ): Promise<{ counts: RowCounts; newlySeen: number }> {
   const { rows } = await client.query<{ inserted: number; updated: number; unchanged: number; newly_seen: number }>(
     upsertSql(batch.spec),
-    [key.connectionId, key.runId, key.stream, key.scope, JSON.stringify(batch.records)],
+    [key.connectionId, key.runId, key.stream, key.scope, JSON.stringify(batch.records, withoutNul)],
   );
   const row = rows[0] ?? { inserted: 0, updated: 0, unchanged: 0, newly_seen: 0 };
   return {

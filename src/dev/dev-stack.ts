@@ -29,6 +29,8 @@ export interface DevStackOptions {
   uiPort: number;
   /** Start the LaunchDarkly simulator on this port and register the `demo` connection. */
   simulatorPort?: number;
+  /** Port of the embedded Postgres (when DATABASE_URL is not set); default 54329. */
+  postgresPort?: number;
   /** Progress lines for the person at the terminal. */
   say: (line: string) => void;
 }
@@ -70,7 +72,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         timed(say, 'Postgres', async () => {
           let url = env.DATABASE_URL;
           if (!url) {
-            const postgres = await startEmbeddedPostgres({ dataDir, logger });
+            const postgres = await startEmbeddedPostgres({ dataDir, logger, port: opts.postgresPort });
             teardown.add('Postgres', () => postgres.stop());
             url = postgres.url;
           }
@@ -96,7 +98,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
     say(
       database.applied.length ? `applied migrations: ${database.applied.join(', ')}` : 'database schema is up to date',
     );
-    const pool = createPool(databaseUrl);
+    const pool = createPool(databaseUrl, { logger });
     teardown.add('database pool', () => pool.end());
 
     // The local server, not whatever TEMPORAL_* or a config profile may point at.
@@ -131,6 +133,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       databaseUrl,
+      databaseFromEnv: Boolean(env.DATABASE_URL),
       temporalAddress: server.address,
       namespace: server.namespace,
       uiUrl: server.uiUrl ?? '',
@@ -168,22 +171,38 @@ function settleAll<T extends readonly unknown[]>(results: { [K in keyof T]: Prom
   return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-/** The lines `ldsync dev` prints once everything runs. The database URL is shown without its password. */
+/**
+ * The lines `ldsync dev` prints once everything runs. The embedded database's URL is printed whole,
+ * so `psql '<url>'` works as printed: it listens on 127.0.0.1 only, and its generated password is
+ * also in `<dataDir>/postgres.password`. A URL from DATABASE_URL is the user's own: its password
+ * is not echoed to the terminal (`psql "$DATABASE_URL"` uses it).
+ */
 export function describeDevStack(state: DevState, dataDir: string): string[] {
+  const postgres = state.databaseFromEnv
+    ? `${withoutPassword(state.databaseUrl)} (DATABASE_URL${hasPassword(state.databaseUrl) ? '; psql "$DATABASE_URL"' : ''})`
+    : state.databaseUrl;
   return [
     `Temporal Web UI   ${state.uiUrl}`,
-    `Temporal address  ${state.temporalAddress} (namespace ${state.namespace})`,
-    `Postgres          ${withoutPassword(state.databaseUrl)}`,
+    `Temporal address  ${state.temporalAddress} (namespace ${state.namespace}; \`ldsync temporal …\` uses it)`,
+    `Postgres          ${postgres}`,
     `Task queue        ${state.taskQueue}`,
     ...(state.simulatorUrl ? [`Simulator         ${state.simulatorUrl} (connection ${DEMO_CONNECTION_ID})`] : []),
     `Data directory    ${dataDir}`,
   ];
 }
 
+function hasPassword(databaseUrl: string): boolean {
+  try {
+    return new URL(databaseUrl).password !== '';
+  } catch {
+    return false;
+  }
+}
+
 export function withoutPassword(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl);
-    if (url.password) url.password = '';
+    if (url.password) url.password = '***';
     return url.toString();
   } catch {
     return '<unparsable DATABASE_URL>';

@@ -10,6 +10,8 @@ const DevStateSchema = z.object({
   pid: z.number().int(),
   startedAt: z.string(),
   databaseUrl: z.string(),
+  /** the database came from DATABASE_URL (not the embedded one) */
+  databaseFromEnv: z.boolean().optional(),
   temporalAddress: z.string(),
   namespace: z.string(),
   uiUrl: z.string(),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import packageJson from '../../package.json';
 import { type ErrorType } from '../shared';
 import {
+  ClientOptionsError,
   type EndpointRef,
   LaunchDarklyError,
   type UpstreamErrorBody,
@@ -37,7 +38,7 @@ import {
   paginate,
   resolveHref,
 } from './pagination';
-import { type OnWait, RateLimiter, type RequestStats, waitUntil } from './rate-limiter';
+import { type OnWait, RateLimiter, type RequestStats, type WaitInfo, waitUntil } from './rate-limiter';
 import { redactSecrets, scrubText } from './redact';
 import {
   CollectionSchema,
@@ -107,8 +108,44 @@ export interface LaunchDarklyClientOptions {
   maxRetries?: number;
   /** First backoff after a 5xx/network failure, doubled per retry, with jitter. Default 500. */
   retryBaseDelayMs?: number;
-  /** Called when a wait starts and every few seconds while it lasts. */
-  onWait?: (info: { until: number; reason: string }) => void;
+  /**
+   * Called when a wait starts and every few seconds while it lasts; `kind` says whether it waits for
+   * the rate limit or before retrying a failed request (then `errorType` says what failed).
+   */
+  onWait?: (info: WaitInfo) => void;
+  /**
+   * Awaited before every request is sent, retries included (after the rate limiter let it through):
+   * a caller that must count every request sent records it here, before the request can be lost. A
+   * rejection aborts the request with that error.
+   */
+  beforeRequest?: (info: RequestInfo) => Promise<void> | void;
+  /** Called once for every failed response or transport failure that the client retries (never for the last one). */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** A request about to be sent. */
+export interface RequestInfo {
+  /** Request path without the query, e.g. `/api/v2/flags/web`. */
+  endpoint: string;
+  /** 1 for the first try of this page, 2 for its first retry, ... */
+  attempt: number;
+}
+
+/** A response (or transport failure) the client retries: one per retry, for a log line. */
+export interface RetryInfo {
+  endpoint: string;
+  /** what went wrong: `status` (5xx), `reset`, `timeout`, `network`, `malformed_body`, `rate_limited` (429) */
+  cause: 'status' | 'reset' | 'timeout' | 'network' | 'malformed_body' | 'rate_limited';
+  /** the contract type this failure would have had if it were not retried */
+  errorType: ErrorType;
+  /** HTTP status, for `status`, `malformed_body` and `rate_limited` */
+  status?: number;
+  /** the attempt that failed (1 = first try) */
+  attempt: number;
+  /** ms until the retry is sent (0: at once; for 429s, the limiter's pause decides) */
+  delayMs: number;
+  /** one line for operators, never the token */
+  message: string;
 }
 
 export interface EndpointCheck {
@@ -149,6 +186,8 @@ export class LaunchDarklyClient {
   private readonly retryBaseDelayMs: number;
   private readonly limiter: RateLimiter;
   private readonly onWait: OnWait | undefined;
+  private readonly beforeRequest: LaunchDarklyClientOptions['beforeRequest'];
+  private readonly onRetry: LaunchDarklyClientOptions['onRetry'];
   private readonly counters: RequestStats = { requests: 0, rateLimited: 0, waitedMs: 0, retries: 0 };
 
   constructor(options: LaunchDarklyClientOptions) {
@@ -156,10 +195,17 @@ export class LaunchDarklyClient {
     if (!parsed.success) {
       // Issue messages name the option and the rule, never the value: the token must not leak here.
       const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new TypeError(`invalid LaunchDarkly client options: ${problems}`);
+      throw new ClientOptionsError(`invalid LaunchDarkly client options: ${problems}`);
     }
     const o = parsed.data;
-    this.base = normalizeBaseUrl(BASE_URLS[o.baseUrl as keyof typeof BASE_URLS] ?? o.baseUrl);
+    try {
+      this.base = normalizeBaseUrl(BASE_URLS[o.baseUrl as keyof typeof BASE_URLS] ?? o.baseUrl);
+    } catch (err) {
+      throw new ClientOptionsError(
+        `invalid LaunchDarkly client options: baseUrl: ${err instanceof Error ? err.message : String(err)} ` +
+          '(use https://app.launchdarkly.com, https://app.launchdarkly.us or https://app.eu.launchdarkly.com)',
+      );
+    }
     this.token = o.token;
     this.apiVersion = o.apiVersion;
     this.timeoutMs = o.timeoutMs;
@@ -168,6 +214,8 @@ export class LaunchDarklyClient {
     this.retryBaseDelayMs = o.retryBaseDelayMs;
     this.limiter = options.limiter ?? new RateLimiter();
     this.onWait = options.onWait;
+    this.beforeRequest = options.beforeRequest;
+    this.onRetry = options.onRetry;
     this.headers = {
       authorization: this.token,
       'ld-api-version': this.apiVersion,
@@ -479,9 +527,15 @@ export class LaunchDarklyClient {
     let rateLimitedTimes = 0;
     let failures = 0;
     let resentAfterReset = false;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const permit = await this.limiter.acquire(route, { signal, onWait: this.onWait });
       this.counters.waitedMs += permit.waitedMs;
+      try {
+        await this.beforeRequest?.({ endpoint: ref.path, attempt });
+      } catch (err) {
+        this.limiter.release(permit);
+        throw err;
+      }
       this.counters.requests += 1;
       let res: HttpResponse;
       try {
@@ -492,13 +546,24 @@ export class LaunchDarklyClient {
         if (err.kind === 'reset' && !resentAfterReset) {
           // Most often a keep-alive socket the server closed as we reused it: resend at once, once.
           resentAfterReset = true;
-          this.noteRetry();
+          this.noteRetry({
+            endpoint: ref.path,
+            cause: 'reset',
+            errorType: 'upstream_unavailable',
+            attempt,
+            delayMs: 0,
+            message: `${ref.label}: the connection was reset (${err.message}); resent at once`,
+          });
           continue;
         }
         const problem =
           err.kind === 'timeout' ? `no answer within ${this.timeoutMs} ms` : `the connection failed (${err.message})`;
-        await this.backoffOrThrow(failures++, problem, signal, (n) =>
-          unavailableError(ref, `${problem} (${n} attempts)`, err),
+        await this.backoffOrThrow(
+          failures++,
+          problem,
+          signal,
+          (n) => unavailableError(ref, `${problem} (${n} requests in this activity attempt)`, err),
+          { endpoint: ref.path, cause: err.kind, errorType: 'upstream_unavailable', attempt },
         );
         continue;
       }
@@ -509,7 +574,15 @@ export class LaunchDarklyClient {
           throw this.scrubbed(rateLimitedError(ref, Math.max(0, wait.waitMs), rateLimitedTimes + 1));
         }
         rateLimitedTimes += 1;
-        this.noteRetry();
+        this.noteRetry({
+          endpoint: ref.path,
+          cause: 'rate_limited',
+          errorType: 'rate_limited',
+          status: 429,
+          attempt,
+          delayMs: Math.max(0, wait.waitMs),
+          message: `${ref.label}: rate limited (429); retried after ${Math.ceil(Math.max(0, wait.waitMs) / 1000)} s`,
+        });
         continue; // acquire() holds this request (and every other) until the limiter's pause ends
       }
       this.limiter.observe(permit, res.headers);
@@ -517,7 +590,13 @@ export class LaunchDarklyClient {
         const upstream = this.upstreamError(res.body);
         const failure = errorForStatus(ref, res.status, upstream, res.headers['x-request-id'] ?? upstream?.id);
         if (res.status < 500) throw this.scrubbed(failure);
-        await this.backoffOrThrow(failures++, `LaunchDarkly answered ${res.status}`, signal, () => failure);
+        await this.backoffOrThrow(failures++, `LaunchDarkly answered ${res.status}`, signal, () => failure, {
+          endpoint: ref.path,
+          cause: 'status',
+          errorType: failure.type,
+          status: res.status,
+          attempt,
+        });
         continue;
       }
       try {
@@ -526,8 +605,18 @@ export class LaunchDarklyClient {
         return res.body.includes(this.token) ? redactSecrets(body, { secrets: [this.token] }) : body;
       } catch (err) {
         const problem = `the response body is not valid JSON (status ${res.status})`;
-        await this.backoffOrThrow(failures++, problem, signal, (n) =>
-          unavailableError(ref, `${problem} (${n} attempts)`, err),
+        await this.backoffOrThrow(
+          failures++,
+          problem,
+          signal,
+          (n) => unavailableError(ref, `${problem} (${n} requests in this activity attempt)`, err),
+          {
+            endpoint: ref.path,
+            cause: 'malformed_body',
+            errorType: 'upstream_unavailable',
+            status: res.status,
+            attempt,
+          },
         );
       }
     }
@@ -539,13 +628,17 @@ export class LaunchDarklyClient {
     problem: string,
     signal: AbortSignal | undefined,
     finalError: (attempts: number) => LaunchDarklyError,
+    retry: Omit<RetryInfo, 'delayMs' | 'message'>,
   ): Promise<void> {
     if (failuresSoFar >= this.maxRetries) throw this.scrubbed(finalError(failuresSoFar + 1));
     const delay = this.retryBaseDelayMs * 2 ** failuresSoFar * (1 + Math.random() * 0.5);
-    this.noteRetry();
-    const waited = await waitUntil(Date.now() + delay, `${problem}; retry ${failuresSoFar + 1} of ${this.maxRetries}`, {
+    const reason = `${problem}; retry ${failuresSoFar + 1} of ${this.maxRetries}`;
+    this.noteRetry({ ...retry, delayMs: Math.round(delay), message: scrubText(reason, [this.token]) });
+    const waited = await waitUntil(Date.now() + delay, reason, {
       signal,
       onWait: this.onWait,
+      kind: 'retry',
+      errorType: retry.errorType,
     });
     this.counters.waitedMs += waited;
     this.limiter.recordWait(waited);
@@ -571,9 +664,14 @@ export class LaunchDarklyClient {
     return err;
   }
 
-  private noteRetry(): void {
+  private noteRetry(info: RetryInfo): void {
     this.counters.retries += 1;
     this.limiter.recordRetry();
+    try {
+      this.onRetry?.(info);
+    } catch {
+      // A logging callback never changes what the request does.
+    }
   }
 }
 

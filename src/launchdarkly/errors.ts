@@ -30,6 +30,11 @@ export class LaunchDarklyError extends Error {
   }
 }
 
+/** The client cannot be built from these options (a malformed token or base URL): no retry fixes it. */
+export class ClientOptionsError extends TypeError {
+  override name = 'ClientOptionsError';
+}
+
 export function isLaunchDarklyError(err: unknown): err is LaunchDarklyError {
   return err instanceof LaunchDarklyError;
 }
@@ -40,7 +45,10 @@ export interface EndpointRef {
   path: string;
   /** Human label, e.g. `flags of project "web"`. */
   label: string;
-  /** Teams endpoints: a plan without Teams answers 403/404/405 on them, which means "skip", not "fail". */
+  /**
+   * Teams endpoints: a plan without Teams answers 404/405 on them, which means "skip", not "fail". A 403
+   * is a token that may not read teams: `invalid_permissions`, like on every other endpoint.
+   */
   teams?: 'list' | 'maintainers';
 }
 
@@ -76,11 +84,15 @@ export function errorForStatus(
   const says = upstreamSays(body);
   const make = (type: ErrorType, text: string) => new LaunchDarklyError(type, ref.path, text + says, details);
 
-  if (ref.teams && (status === 403 || status === 404 || status === 405)) {
+  // Only the answers that mean "this account has no Teams": 405 (the one the spec lists on the teams
+  // list besides 401/429) and 404 (the resource does not exist for this account). A 403 is about the
+  // token, not the plan: reporting it as not_entitled would hide a permissions problem behind a plan
+  // message and skip the stream under a green run.
+  if (ref.teams && (status === 404 || status === 405)) {
     const gone = ref.teams === 'maintainers' && status === 404 ? ' (or the team was deleted while the sync ran)' : '';
     return make(
       'not_entitled',
-      `${where(ref)}: Teams are not available to this account or token (${status})${gone}; the teams streams are ` +
+      `${where(ref)}: Teams are not available to this account (${status})${gone}; the teams streams are ` +
         'skipped. Teams need a LaunchDarkly plan that includes them (Enterprise).',
     );
   }
@@ -91,7 +103,8 @@ export function errorForStatus(
     return make(
       'invalid_permissions',
       `${where(ref)}: the token is valid but may not read this (403): give the token the Reader role ` +
-        '(or a custom role that can view projects, flags and teams), or remove an IP allow-list that blocks this host.',
+        '(or a custom role that can view projects, flags and teams), or remove an IP allow-list that blocks this host' +
+        (ref.teams ? '. (A plan without Teams answers 404 or 405 here, not 403.)' : '.'),
     );
   }
   if (status === 404) {
@@ -104,7 +117,7 @@ export function errorForStatus(
   if (status >= 500) {
     return make(
       'upstream_unavailable',
-      `${where(ref)}: LaunchDarkly answered ${status} after retries; this is usually temporary, the sync retries later.`,
+      `${where(ref)}: LaunchDarkly answered ${status} to this activity attempt's requests and their retries.`,
     );
   }
   return make(
@@ -118,7 +131,7 @@ export function rateLimitedError(ref: EndpointRef, retryAfterMs: number, attempt
   return new LaunchDarklyError(
     'rate_limited',
     ref.path,
-    `${where(ref)}: still rate limited (429) after ${attempts} attempts; retry after ${Math.ceil(retryAfterMs / 1000)} s. ` +
+    `${where(ref)}: still rate limited (429) after ${attempts} requests; retry after ${Math.ceil(retryAfterMs / 1000)} s. ` +
       'Other clients of this LaunchDarkly account share its rate limit: run fewer syncs at once or lower the concurrency.',
     { status: 429, retryAfterMs },
   );
@@ -128,8 +141,7 @@ export function unavailableError(ref: EndpointRef, problem: string, cause?: unkn
   return new LaunchDarklyError(
     'upstream_unavailable',
     ref.path,
-    `${where(ref)}: ${problem}; this is usually temporary and the sync retries later. ` +
-      "If it persists, check that this host can reach the connection's base URL.",
+    `${where(ref)}: ${problem}. If it persists, check that this host can reach the connection's base URL.`,
     cause === undefined ? {} : { cause },
   );
 }

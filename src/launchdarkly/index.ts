@@ -11,9 +11,12 @@ export {
   type EndpointCheck,
   type FlagPass,
   type LaunchDarklyClientOptions,
+  type RequestInfo,
+  type RetryInfo,
 } from './client';
-export { LaunchDarklyError, isLaunchDarklyError } from './errors';
+export { ClientOptionsError, LaunchDarklyError, isLaunchDarklyError } from './errors';
 export { closeHttpPools } from './http';
+export { unreachableReason } from './reachability';
 export type { Page, PageOptions } from './pagination';
 export {
   RateLimiter,
@@ -22,6 +25,7 @@ export {
   type RateLimiterOptions,
   type RequestStats,
   type WaitInfo,
+  type WaitKind,
 } from './rate-limiter';
 export { redactSecrets } from './redact';
 export type { Environment, Flag, FlagEnvironment, FlagStatus, Project, Raw, Team, TeamMaintainer } from './schemas';

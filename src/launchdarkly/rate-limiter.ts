@@ -10,10 +10,19 @@
 // Without that, the first response of a new window overstates the budget by the number of requests
 // in flight, and concurrent readers overrun every window by that much.
 
+import type { ErrorType } from '../shared';
+
+/** Why a request waits: LaunchDarkly's rate limit, or a backoff before retrying a failed request. */
+export type WaitKind = 'rate_limit' | 'retry';
+
 export interface WaitInfo {
   /** Epoch ms at which the wait ends. */
   until: number;
   reason: string;
+  /** Set on every `onWait` call: `rate_limit` (the limiter's window or a 429 pause) or `retry` (backoff after an error). */
+  kind?: WaitKind;
+  /** With kind `retry`: the error type the failed attempt would have had (e.g. `upstream_unavailable`). */
+  errorType?: ErrorType;
 }
 export type OnWait = (info: WaitInfo) => void;
 
@@ -82,13 +91,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function waitUntil(
   until: number,
   reason: string,
-  options: WaitOptions & { now?: () => number; notifyIntervalMs?: number },
+  options: WaitOptions & { now?: () => number; notifyIntervalMs?: number; kind?: WaitKind; errorType?: ErrorType },
 ): Promise<number> {
+  const kind: WaitKind = options.kind ?? 'rate_limit';
+  const about = options.errorType === undefined ? { kind } : { kind, errorType: options.errorType };
   const now = options.now ?? Date.now;
   const every = options.notifyIntervalMs ?? 5_000;
   const start = now();
   for (let t = start; t < until; t = now()) {
-    options.onWait?.({ until, reason });
+    options.onWait?.({ until, reason, ...about });
     await sleep(Math.min(until - t, every), options.signal);
   }
   return now() - start;

@@ -39,7 +39,7 @@ export type {
   SimulatorOptions,
   TeamsEntitlement,
 } from './options';
-export { DEFAULT_NO_PERMISSION_TOKEN, DEFAULT_READER_TOKEN } from './options';
+export { DEFAULT_NO_PERMISSION_TOKEN, DEFAULT_NO_TEAMS_PERMISSION_TOKEN, DEFAULT_READER_TOKEN } from './options';
 export type { SimulatorStats } from './server';
 export { BASE_TIME } from './generator';
 export { ROUTE_IDS } from './routes';
@@ -67,6 +67,8 @@ export interface Simulator {
   readonly baseUrl: string;
   readonly readerToken: string;
   readonly noPermissionToken: string;
+  /** Reads everything but teams (403 on the teams endpoints). */
+  readonly noTeamsPermissionToken: string;
   /** The live model: mutations change it in place, and requests read it. */
   readonly account: Account;
   counts(): SimulatorCounts;
@@ -118,6 +120,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     get noPermissionToken() {
       return resolved.noPermissionToken;
+    },
+    get noTeamsPermissionToken() {
+      return resolved.noTeamsPermissionToken;
     },
     account,
     counts: () => countAccount(account, resolved.teamsEntitlement === 'entitled'),

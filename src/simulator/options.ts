@@ -3,6 +3,8 @@ import { type OverLimitBehaviour } from './paging';
 
 export const DEFAULT_READER_TOKEN = 'api-sim-reader-00000000-0000-4000-8000-000000000000';
 export const DEFAULT_NO_PERMISSION_TOKEN = 'api-sim-noperm-00000000-0000-4000-8000-000000000000';
+/** A token whose role reads projects, flags and tags but not teams: 403 on the teams endpoints only. */
+export const DEFAULT_NO_TEAMS_PERMISSION_TOKEN = 'api-sim-noteams-00000000-0000-4000-8000-000000000000';
 
 export const API_VERSIONS = ['20240415', '20220603'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -52,6 +54,12 @@ export interface FaultOptions {
   seed?: number;
 }
 
+/**
+ * What the account's plan says about Teams: `entitled`, or the status a plan without Teams answers on
+ * every teams endpoint (404 or 405: the client reports those as `not_entitled`). 403 is kept for old
+ * callers but is a permission answer, not a plan one (the client reports `invalid_permissions`): to
+ * simulate a token that may not read teams, use `noTeamsPermissionToken` instead.
+ */
 export type TeamsEntitlement = 'entitled' | 403 | 404 | 405;
 
 export interface SimulatorOptions {
@@ -65,6 +73,8 @@ export interface SimulatorOptions {
   port?: number;
   readerToken?: string;
   noPermissionToken?: string;
+  /** Reads everything but teams: 403 on the teams endpoints (a custom role without team access). */
+  noTeamsPermissionToken?: string;
   /** Fixed delay added before every response. */
   latencyMs?: number;
   rateLimit?: RateLimitOptions;
@@ -155,6 +165,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     port: options.port ?? 0,
     readerToken: options.readerToken ?? DEFAULT_READER_TOKEN,
     noPermissionToken: options.noPermissionToken ?? DEFAULT_NO_PERMISSION_TOKEN,
+    noTeamsPermissionToken: options.noTeamsPermissionToken ?? DEFAULT_NO_TEAMS_PERMISSION_TOKEN,
     latencyMs: options.latencyMs ?? 0,
     rateLimit: {
       // Generous by default: the headers are always sent, but only tests that ask for it hit a 429.
@@ -207,8 +218,9 @@ function validate(options: ResolvedOptions): void {
   for (const [name, value] of Object.entries(options.maxLimits)) checkCount(`maxLimits.${name}`, value, 1);
   for (const [name, value] of Object.entries(options.defaultLimits)) checkCount(`defaultLimits.${name}`, value, 1);
   if (options.flagStatusesPageSize !== undefined) checkCount('flagStatusesPageSize', options.flagStatusesPageSize, 1);
-  if (options.readerToken === options.noPermissionToken)
-    throw new RangeError('readerToken and noPermissionToken must differ');
+  const tokens = [options.readerToken, options.noPermissionToken, options.noTeamsPermissionToken];
+  if (new Set(tokens).size !== tokens.length)
+    throw new RangeError('readerToken, noPermissionToken and noTeamsPermissionToken must differ');
 }
 
 /** Merges a runtime patch; the account and socket knobs cannot change once started. */
@@ -222,6 +234,7 @@ export function mergeOptions(current: ResolvedOptions, patch: Partial<SimulatorO
     ...current,
     ...(patch.readerToken !== undefined ? { readerToken: patch.readerToken } : {}),
     ...(patch.noPermissionToken !== undefined ? { noPermissionToken: patch.noPermissionToken } : {}),
+    ...(patch.noTeamsPermissionToken !== undefined ? { noTeamsPermissionToken: patch.noTeamsPermissionToken } : {}),
     ...(patch.latencyMs !== undefined ? { latencyMs: patch.latencyMs } : {}),
     ...(patch.teamsEntitlement !== undefined ? { teamsEntitlement: patch.teamsEntitlement } : {}),
     ...(patch.overLimit !== undefined ? { overLimit: patch.overLimit } : {}),

@@ -29,7 +29,7 @@ export function emptyStats(): SimulatorStats {
   };
 }
 
-type Role = 'reader' | 'no-permission';
+type Role = 'reader' | 'no-permission' | 'no-teams-permission';
 
 interface Reply {
   status: number;
@@ -107,6 +107,7 @@ export class SimulatorServer {
     if (token === undefined) return undefined;
     if (token === this.options.readerToken) return 'reader';
     if (token === this.options.noPermissionToken) return 'no-permission';
+    if (token === this.options.noTeamsPermissionToken) return 'no-teams-permission';
     return undefined;
   }
 
@@ -139,6 +140,10 @@ export class SimulatorServer {
     }
     if (match === undefined) return this.send(res, { status: 404, body: errorBody(404), headers });
     if (req.method !== 'GET') return this.send(res, { status: 405, body: errorBody(405), headers });
+    // A role without team access: LaunchDarkly checks permissions before the plan.
+    if (role === 'no-teams-permission' && match.route.id.startsWith('/api/v2/teams')) {
+      return this.send(res, { status: 403, body: errorBody(403), headers });
+    }
 
     const plan = this.faults.plan(url.pathname, options.faults);
     if (plan.reset) {
