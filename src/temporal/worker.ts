@@ -1,5 +1,7 @@
 // The one way this project builds a Temporal Worker, so `ldsync worker`, `ldsync dev` and the tests
-// run with the same options.
+// run with the same options. Development bundles the workflow code with webpack when a worker starts;
+// the production entry (src/main.ts) points every worker at the bundle `npm run build` made instead.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -14,6 +16,31 @@ import { installTemporalRuntime } from './runtime';
 
 /** The repository's workflows (the folder's index.ts), resolved from the repo root so it works under tsx. */
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows');
+
+/** The prebuilt bundle's file name; `npm run build` writes it to dist/, beside the compiled code. */
+export const PREBUILT_BUNDLE_FILE = 'workflow-bundle.js';
+
+let prebuiltBundlePath: string | undefined;
+
+/**
+ * Makes every worker of this process (and bundleSyncWorkflows) use a bundle made by `npm run build`
+ * instead of bundling the sources at start. Throws if the file is missing, so a broken image fails
+ * at once and says why, instead of starting webpack in production.
+ */
+export function usePrebuiltWorkflowBundle(codePath: string): void {
+  const resolved = path.resolve(codePath);
+  if (!fs.existsSync(resolved)) {
+    throw new Error(
+      `no prebuilt workflow bundle at ${resolved}: run \`npm run build\` (or fix LDSYNC_WORKFLOW_BUNDLE)`,
+    );
+  }
+  prebuiltBundlePath = resolved;
+}
+
+/** How this host's workers name themselves to Temporal (before the pid); the worker probe looks for it. */
+export function workerIdentityPrefix(hostname: string = os.hostname()): string {
+  return `ldsync@${hostname}/`;
+}
 
 export interface SyncWorkerOptions {
   connection: NativeConnection;
@@ -31,9 +58,23 @@ export interface SyncWorkerOptions {
  * Bundles the workflows ahead of Worker.create. Bundling is seconds of webpack, so `ldsync dev`
  * does it while Postgres and the Temporal server start.
  */
-export function bundleSyncWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleSyncWorkflows(workflowsPath?: string): Promise<WorkflowBundleWithSourceMap> {
+  if (prebuiltBundlePath && workflowsPath === undefined) {
+    // The bundler's own result carries no separate source map either (it is inlined in the code).
+    return { code: await fs.promises.readFile(prebuiltBundlePath, 'utf8'), sourceMap: '' };
+  }
   installTemporalRuntime();
-  return bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+  return bundleWorkflowCode({ workflowsPath: workflowsPath ?? WORKFLOWS_PATH, logger: Runtime.instance().logger });
+}
+
+type WorkflowCodeOption =
+  { workflowBundle: WorkflowBundleWithSourceMap | { codePath: string } } | { workflowsPath: string };
+
+function workflowCode(opts: SyncWorkerOptions): WorkflowCodeOption {
+  if (opts.workflowBundle) return { workflowBundle: opts.workflowBundle };
+  if (opts.workflowsPath) return { workflowsPath: opts.workflowsPath };
+  if (prebuiltBundlePath) return { workflowBundle: { codePath: prebuiltBundlePath } };
+  return { workflowsPath: WORKFLOWS_PATH };
 }
 
 export async function createSyncWorker(opts: SyncWorkerOptions): Promise<Worker> {
@@ -43,10 +84,8 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<Worker>
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: opts.workflowsPath ?? WORKFLOWS_PATH }),
-    identity: opts.identity ?? `ldsync@${os.hostname()}/${process.pid}`,
+    ...workflowCode(opts),
+    identity: opts.identity ?? `${workerIdentityPrefix()}${process.pid}`,
     // The SDK's default of 0 cancels in-flight activities the moment shutdown starts; a page being
     // written gets time to finish and heartbeat its cursor instead.
     shutdownGraceTime: '10s',
