@@ -82,7 +82,9 @@ export class SyncRun {
       return summary;
     } catch (err) {
       if (wf.isCancellation(err)) {
-        this.tracker.stopped(name, scope);
+        // Stopped by a fatal failure elsewhere, this scope did not sync for the same reason: say so.
+        if (this.fatal !== null) this.recordFailure({ stream: name, scope, ...this.stoppedBy(this.fatal) });
+        else this.tracker.stopped(name, scope);
         throw err;
       }
       const failure = { stream: name, scope, ...describeFailure(err, { maxAttempts: this.maxAttempts }) };
@@ -102,6 +104,11 @@ export class SyncRun {
   stopping(because: string): void {
     this.stoppingBecause ??= because;
     this.show();
+  }
+
+  private stoppedBy(fatal: ScopeFailure): { type: string; message: string } {
+    const where = fatal.scope ? `${fatal.stream} ${fatal.scope}` : fatal.stream;
+    return { type: fatal.type, message: `not finished: the run stopped at \`${fatal.type}\` in ${where}` };
   }
 
   /** A scope that cannot run because the scope it depends on failed (e.g. one project's flags). */
