@@ -26,7 +26,8 @@ export function describeFailure(err: unknown, opts: { maxAttempts?: number } = {
 function retriesEnded(state: RetryState, maxAttempts: number | undefined): string {
   switch (state) {
     case RetryState.MAXIMUM_ATTEMPTS_REACHED:
-      return maxAttempts ? `gave up after ${maxAttempts} activity attempts` : 'gave up: retry attempts spent';
+      if (!maxAttempts) return 'gave up: retry attempts spent';
+      return `gave up after ${maxAttempts} activity attempt${maxAttempts === 1 ? '' : 's'}`;
     case RetryState.NON_RETRYABLE_FAILURE:
       return 'not retried: no retry can fix this';
     case RetryState.TIMEOUT:
