@@ -44,7 +44,16 @@ export default tseslint.config(
               message: 'Not allowed in workflow code.',
             },
             {
-              group: ['pg', 'undici', '**/src/db', '**/src/db/**', '**/src/launchdarkly', '**/src/launchdarkly/**'],
+              group: [
+                'pg',
+                'undici',
+                '**/src/db',
+                '**/src/db/**',
+                '**/src/launchdarkly',
+                '**/src/launchdarkly/**',
+                '**/src/streams',
+                '**/src/streams/**',
+              ],
               message: 'Workflows hold no I/O.',
             },
             { group: ['**/src/cli/**', '**/src/dev/**', '**/src/temporal/**'], message: 'Workflows hold no I/O.' },
@@ -76,6 +85,10 @@ export default tseslint.config(
               group: ['@temporalio/*', 'pg', '**/db', '**/db/**'],
               message: 'The LaunchDarkly room has no Temporal or Postgres.',
             },
+            {
+              group: ['**/streams', '**/streams/**', '**/activities/**', '**/workflows/**'],
+              message: 'The client reads what it is given: the stream modules declare endpoints, not the client.',
+            },
             { group: ['**/cli', '**/cli/**', '**/dev', '**/dev/**'], message: 'Only src/cli parses argv and prints.' },
           ],
         },
@@ -94,8 +107,45 @@ export default tseslint.config(
               group: ['undici', '@temporalio/*', '**/launchdarkly', '**/launchdarkly/**'],
               message: 'The database room has no HTTP or Temporal.',
             },
+            {
+              group: ['**/streams', '**/streams/**', '**/activities/**', '**/workflows/**'],
+              message: 'The database layer takes table specs as arguments; it imports no stream.',
+            },
             { group: ['**/cli', '**/cli/**', '**/dev', '**/dev/**'], message: 'Only src/cli parses argv and prints.' },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Stream modules are declarations: endpoints, schemas, tables and mappings. They do no I/O of their
+    // own (the client and the database layer do, given these), and use the database room for its types.
+    files: ['src/streams/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*', 'pg', 'undici'], message: 'Stream modules declare; they do no I/O.' },
+            { group: ['**/db', '**/db/**'], allowTypeImports: true, message: 'Types only from the database room.' },
+            {
+              group: ['**/cli', '**/cli/**', '**/dev', '**/dev/**', '**/activities/**', '**/workflows/**'],
+              message: 'Stream modules know nothing of the rooms that run them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Every room but the CLI (and the dev tooling it starts) stays out of argv and printing.
+    files: ['activities/**/*.ts', 'src/temporal/**/*.ts', 'src/crypto/**/*.ts', 'src/simulator/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='argv']",
+          message: 'Only src/cli parses argv.',
         },
       ],
     },

@@ -11,7 +11,7 @@ import {
   StreamStateError,
 } from '../src/db';
 import { ClientOptionsError, LaunchDarklyError } from '../src/launchdarkly';
-import { NON_RETRYABLE_ERROR_TYPES, type ErrorType } from '../src/shared';
+import { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES, type ErrorType } from '../src/shared';
 
 export interface FailureContext {
   connectionId: string;
@@ -19,7 +19,29 @@ export interface FailureContext {
   what: string;
 }
 
-export function toApplicationFailure(err: unknown, context: FailureContext): ApplicationFailure {
+/** An ApplicationFailure whose `type` is a contract error type: what every activity failure is. */
+export type TypedFailure = ApplicationFailure & { readonly type: ErrorType };
+
+export function toApplicationFailure(err: unknown, context: FailureContext): TypedFailure {
+  return typed(translate(err, context));
+}
+
+/** The one place a failure's type is checked against the contract; an unknown type becomes upstream_unavailable. */
+function typed(failure: ApplicationFailure): TypedFailure {
+  if (isErrorType(failure.type)) return failure as TypedFailure;
+  return ApplicationFailure.create({
+    type: 'upstream_unavailable',
+    message: failure.message,
+    nonRetryable: failure.nonRetryable ?? undefined,
+    cause: failure,
+  }) as TypedFailure;
+}
+
+function isErrorType(type: string | null | undefined): type is ErrorType {
+  return ERROR_TYPES.some((t) => t === type);
+}
+
+function translate(err: unknown, context: FailureContext): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof LaunchDarklyError) return fromLaunchDarkly(err, context);
   const prefix = `connection "${context.connectionId}": ${context.what}`;

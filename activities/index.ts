@@ -3,7 +3,6 @@
 import type { Pool } from 'pg';
 import type { TokenCipher } from '../src/crypto/token-cipher';
 import type { LaunchDarklyClientOptions } from '../src/launchdarkly';
-import type { Logger } from '../src/logger';
 import type { DatabaseRetrySettings } from './database';
 import { createRunActivities } from './runs';
 import { createStreamActivities } from './streams';
@@ -13,8 +12,6 @@ export interface ActivityDeps {
   cipher: TokenCipher;
   /** overrides for every LaunchDarkly client (tests shorten timeouts and retries) */
   clientOptions?: Partial<Omit<LaunchDarklyClientOptions, 'token' | 'baseUrl' | 'apiVersion'>>;
-  /** activities log through Temporal's activity logger; this one is for the worker's own messages */
-  logger?: Logger;
   /**
    * How long one activity attempt rides out an unreachable Postgres (retrying with backoff while it
    * heartbeats) before failing as `database_unavailable`. Default: LDSYNC_DATABASE_RETRY_SECONDS, or 5 min.

@@ -6,6 +6,7 @@ import { abandonRun, beginRun, failStream, finishRun, getConnection } from '../s
 import { databaseRetryFromEnv, retryDatabase, type DatabaseRetrySettings } from './database';
 import { connectionNotFound, toApplicationFailure } from './failures';
 import { registeredSearchAttributes } from './search-attributes';
+import { recordRunFinished } from './sync-metrics';
 import type { BeginRunInput, BeginRunResult, FinishRunInput } from './types';
 
 /**
@@ -45,7 +46,9 @@ export function createRunActivities(deps: { pool: Pool; databaseRetry?: Database
     }
     // Two tries: the second follows the cleanup of a row left `running` by a run that no longer exists.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const begun = await db('recording the run', () => beginRun(pool, { ...input, trigger: 'workflow' }));
+      const begun = await db('recording the run', () =>
+        beginRun(pool, { ...input, trigger: input.trigger ?? 'workflow' }),
+      );
       if ('runId' in begun) return { ...begun, searchAttributes: await registeredSearchAttributes() };
       const other = begun.conflict;
       if (await isStillRunning(other.workflowId, other.workflowRunId)) {
@@ -75,13 +78,16 @@ export function createRunActivities(deps: { pool: Pool; databaseRetry?: Database
         ),
       );
     }
-    await db("recording the run's end", () =>
+    const run = await db("recording the run's end", () =>
       finishRun(pool, input.runId, {
         status: input.status,
         errorType: input.errorType,
         errorMessage: input.errorMessage,
       }),
     );
+    // Counted once per finishRun that completes (a retry after a lost answer would count it again).
+    const ended = run.finishedAt ?? new Date();
+    recordRunFinished(input.connectionId, run.status, ended.getTime() - run.startedAt.getTime());
   }
 }
 

@@ -18,13 +18,16 @@ import {
   type DeletionCheck,
   type StreamKey,
   type StreamResume,
+  type TableSpec,
   type TableWrite,
 } from '../src/db';
 import type { RequestInfo, RetryInfo } from '../src/launchdarkly';
 import type { StreamName, StreamSummary } from '../src/shared';
+import { setActivityLogAttributes } from '../src/temporal/log-interceptor';
 import { retryDatabase, type DatabaseRetrySettings } from './database';
 import { toApplicationFailure } from './failures';
 import { ProgressReporter, type WaitReport } from './progress-reporter';
+import { streamMetrics } from './sync-metrics';
 import type { RunRef } from './types';
 
 /** The cursor stored once every page of a stream is written. */
@@ -64,6 +67,11 @@ export interface RunStreamOptions {
   scope: string;
   /** a human label for messages: `flags of project "web"` */
   what: string;
+  /** the values of the stream's scope columns (`['web']`), and its tables, parents first */
+  scopeValues: readonly string[];
+  tables: readonly TableSpec[];
+  /** `not_entitled` skips the stream instead of failing it (teams are not in every plan) */
+  skipWhenNotEntitled?: boolean;
   /** false when the pass cannot tell absence from invisibility (never for a complete pass) */
   detectDeletions?: boolean;
   /** retry budget for an unreachable Postgres (default: LDSYNC_DATABASE_RETRY_SECONDS or 5 min) */
@@ -80,8 +88,20 @@ export async function runStream<T>(
   const { pool, ref, stream, scope } = options;
   const key: StreamKey = { runId: ref.runId, connectionId: ref.connectionId, stream, scope };
   const signal = Context.current().cancellationSignal;
+  setActivityLogAttributes(Context.current(), { stream, scope });
+  const metrics = streamMetrics(ref.connectionId, stream);
+  metrics.attemptStarted();
+  let outcome: 'succeeded' | 'failed' | 'cancelled' | 'skipped' = 'succeeded';
   let reporter: ProgressReporter | undefined;
-  const onWait = (wait: WaitReport) => reporter?.waiting(wait);
+  let rateLimitedUntil: number | null = null;
+  const onWait = (wait: WaitReport) => {
+    // Re-told every few seconds while one wait lasts: each wait is measured once, as planned.
+    if (wait.until !== null && (wait.kind ?? 'rate_limit') === 'rate_limit' && wait.until !== rateLimitedUntil) {
+      rateLimitedUntil = wait.until;
+      metrics.rateLimitWait(wait.until - Date.now());
+    }
+    reporter?.waiting(wait);
+  };
   const db = <R>(what: string, fn: () => Promise<R>): Promise<R> =>
     retryDatabase(fn, {
       settings: options.databaseRetry,
@@ -102,22 +122,28 @@ export async function runStream<T>(
     const hooks: StreamHooks = {
       reporter,
       onWait,
-      beforeRequest: () => db('counting a request', () => addStreamRequests(pool, key)),
-      onRetry: (info) => logRetry(options, info),
+      beforeRequest: () => db('counting a request', () => addStreamRequests(pool, key)).then(metrics.requestSent),
+      onRetry: (info) => {
+        metrics.requestRetried(info.cause);
+        logRetry(options, info);
+      },
       database: db,
     };
 
     const source = await makeSource(hooks);
     let cursor = opened.cursor;
     if (cursor !== END_CURSOR) {
+      let pageStarted = Date.now();
       for await (const page of source.pages(cursor, signal)) {
         const writes = source.toWrites(page.items);
         const after = cursor;
         // `after` makes a retry after a lost COMMIT answer a no-op instead of a second page.
         const counts = await db('writing a page', () =>
-          writePage(pool, key, { cursor: page.cursor, requests: 0, writes, after }),
+          writePage(pool, key, { cursor: page.cursor, requests: 0, writes, after, scopeValues: options.scopeValues }),
         );
         cursor = page.cursor;
+        metrics.pageCommitted(counts, Date.now() - pageStarted);
+        pageStarted = Date.now();
         reporter.pageWritten({
           cursor,
           rows: counts.inserted + counts.updated + counts.unchanged,
@@ -130,10 +156,13 @@ export async function runStream<T>(
     let deletionCheck: DeletionCheck | null = null;
     const counts = await db('completing the stream', () =>
       completeStream(pool, key, {
+        tables: options.tables,
+        scopeValues: options.scopeValues,
         detectDeletions: options.detectDeletions ?? true,
         onDeletionCheck: (check) => (deletionCheck = check),
       }),
     );
+    metrics.streamCompleted(counts);
     if (deletionCheck === 'seen_keys_lost') {
       log.warn(`${options.what}: deletions could not be checked in this run (the keys seen were lost)`, {
         stream,
@@ -152,6 +181,7 @@ export async function runStream<T>(
     };
   } catch (err) {
     if (signal.aborted) {
+      outcome = 'cancelled';
       await recordEnding(pool, key, { status: 'cancelled', errorType: 'cancelled', message: 'cancelled' });
       throw new CancelledFailure(`${options.what}: cancelled`);
     }
@@ -161,15 +191,32 @@ export async function runStream<T>(
       if (opened?.completed) return completedSummary(stream, scope, opened);
     }
     const failure = toApplicationFailure(err, { connectionId: ref.connectionId, what: options.what });
-    await recordEnding(pool, key, {
-      status: 'failed',
-      errorType: failure.type ?? 'upstream_unavailable',
-      message: failure.message,
-    });
+    if (failure.type === 'rate_limited') metrics.rateLimitedFailure(); // the 429 no retry followed
+    if (failure.type === 'not_entitled' && options.skipWhenNotEntitled) {
+      // Not in this plan (teams): the stream is skipped, recorded once as such, and the run goes on.
+      outcome = 'skipped';
+      await recordEnding(pool, key, { status: 'skipped', errorType: failure.type, message: failure.message });
+      return skippedSummary(stream, scope, failure.message);
+    }
+    outcome = 'failed';
+    await recordEnding(pool, key, { status: 'failed', errorType: failure.type, message: failure.message });
     throw failure;
   } finally {
     reporter?.stop();
+    metrics.attemptEnded(outcome);
   }
+}
+
+function skippedSummary(stream: StreamName, scope: string, reason: string): RunStreamSummary {
+  return {
+    stream,
+    scope,
+    status: 'skipped',
+    pages: 0,
+    requests: 0,
+    counts: { inserted: 0, updated: 0, unchanged: 0, deleted: 0 },
+    reason,
+  };
 }
 
 function completedSummary(stream: StreamName, scope: string, opened: StreamResume): RunStreamSummary {
@@ -204,7 +251,7 @@ function logRetry(options: RunStreamOptions, info: RetryInfo): void {
 async function recordEnding(
   pool: Pool,
   key: StreamKey,
-  ending: { status: 'failed' | 'cancelled'; errorType: string; message: string },
+  ending: { status: 'failed' | 'skipped' | 'cancelled'; errorType: string; message: string },
 ): Promise<void> {
   try {
     await failStream(pool, key, ending);

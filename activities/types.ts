@@ -1,5 +1,6 @@
 // Inputs and outputs of the activities: ids, keys and counts only (invariants 1 and 2).
-import type { RunStatus, StreamName, StreamSummary } from '../src/shared';
+import type { BegunRun } from '../src/db';
+import type { RunStatus, RunTrigger, StreamName, StreamSummary } from '../src/shared';
 
 /** Identifies the run a stream activity works for, and where it reports live progress. */
 export interface RunRef {
@@ -13,12 +14,12 @@ export interface BeginRunInput {
   connectionId: string;
   workflowId: string;
   workflowRunId: string;
+  /** sent since version 2 of the workflow; earlier runs are recorded as `workflow` */
+  trigger?: RunTrigger;
 }
 
-export interface BeginRunResult {
-  runId: string;
-  /** true when this workflow run had already begun the run (a retried activity) */
-  resumed: boolean;
+/** The run (`resumed`: this workflow run had begun it already, a retried activity), and what the namespace allows. */
+export interface BeginRunResult extends BegunRun {
   /** the project's search attributes this namespace has registered (the workflow upserts only those) */
   searchAttributes?: string[];
 }

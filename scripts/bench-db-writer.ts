@@ -2,44 +2,45 @@
 // re-sync (no row rewritten), and a pass where 10% of flags changed and 10% vanished.
 //   DATABASE_URL=postgres://... npx tsx scripts/bench-db-writer.ts [flags=5000] [environments=5]
 import pg from 'pg';
-import type { FlagEnvironmentRow, FlagRow } from '../src/db/rows';
+import { completeStream, openStream, writePage, type StreamKey } from '../src/db';
 import { beginRun, finishRun } from '../src/db/runs';
-import { completeStream, openStream, writePage, type StreamKey } from '../src/db/stream-writer';
-import { createIsolatedDatabase } from '../src/db/test-database';
+import { flags as flagsStream } from '../src/streams';
+import { createIsolatedDatabase } from '../test/support/test-database';
 
 const PAGE = 100;
+const { flagsStream: stream, FlagSchema } = flagsStream;
 
-function flagRow(i: number, version: number): FlagRow {
-  return {
-    projectKey: 'bench',
-    flagKey: `flag-${i}`,
+/** A flag as the API sends it, parsed by the stream's own schema. */
+function flagItem(i: number, version: number, environments: number): flagsStream.Flag {
+  return FlagSchema.parse({
+    key: `flag-${i}`,
     name: `Flag ${i}`,
     description: version > 1 ? `changed in version ${version}` : null,
     kind: 'boolean',
     temporary: i % 3 === 0,
     archived: false,
     deprecated: false,
-    createdAt: new Date(1_700_000_000_000 + i),
-    archivedAt: null,
-    deprecatedAt: null,
+    creationDate: 1_700_000_000_000 + i,
     maintainerId: `member-${i % 17}`,
     maintainerTeamKey: `team-${i % 5}`,
     tags: ['bench', `t${i % 7}`],
-    raw: { key: `flag-${i}`, variations: [{ value: true }, { value: false }], customProperties: {}, _version: version },
-  };
-}
-
-function environmentRows(i: number, environments: number): FlagEnvironmentRow[] {
-  return Array.from({ length: environments }, (_, e) => ({
-    projectKey: 'bench',
-    flagKey: `flag-${i}`,
-    environmentKey: `env-${e}`,
-    on: (i + e) % 2 === 0,
-    archived: false,
-    lastModified: new Date(1_700_000_000_000 + i * 10 + e),
-    version: 1,
-    raw: { on: (i + e) % 2 === 0, salt: 'x'.repeat(32), _summary: { prerequisites: 0 } },
-  }));
+    variations: [{ value: true }, { value: false }],
+    customProperties: {},
+    _version: version,
+    environments: Object.fromEntries(
+      Array.from({ length: environments }, (_, e) => [
+        `env-${e}`,
+        {
+          on: (i + e) % 2 === 0,
+          archived: false,
+          lastModified: 1_700_000_000_000 + i * 10 + e,
+          version: 1,
+          salt: 'x'.repeat(32),
+          _summary: { prerequisites: 0 },
+        },
+      ]),
+    ),
+  });
 }
 
 async function main(): Promise<void> {
@@ -65,22 +66,23 @@ async function main(): Promise<void> {
       });
       if (!('runId' in begun)) throw new Error('a bench run is already running');
       const key: StreamKey = { runId: begun.runId, connectionId: 'bench', stream: 'flags', scope: 'bench' };
+      const params = { projectKey: 'bench', environmentKeys: [] };
+      const scope = { scopeValues: ['bench'] };
       const started = process.hrtime.bigint();
       await openStream(pool, key);
       for (let from = 0; from < flags; from += PAGE) {
         const indexes = Array.from({ length: Math.min(PAGE, flags - from) }, (_, k) => from + k).filter(
           (i) => versionOf(i) !== null,
         );
+        const items = indexes.map((i) => flagItem(i, versionOf(i) ?? 1, environments));
         await writePage(pool, key, {
+          ...scope,
           cursor: `${from + PAGE}`,
           requests: 1,
-          writes: [
-            { table: 'flags', rows: indexes.map((i) => flagRow(i, versionOf(i) ?? 1)) },
-            { table: 'flag_environments', rows: indexes.flatMap((i) => environmentRows(i, environments)) },
-          ],
+          writes: stream.tables.map((t) => ({ spec: t.spec, records: items.flatMap((f) => t.records(f, params)) })),
         });
       }
-      const counts = await completeStream(pool, key);
+      const counts = await completeStream(pool, key, { ...scope, tables: stream.tables.map((t) => t.spec) });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       await finishRun(pool, begun.runId, { status: 'succeeded' });
       const rows = flags * (1 + environments);

@@ -6,8 +6,9 @@
 //   npx tsx scripts/bench-read.ts [--projects 20] [--environments 5] [--flags 2000] [--concurrency 4]
 //                                 [--limit auto|N] [--window-ms 1000]
 import { parseArgs } from 'node:util';
-import { LaunchDarklyClient, RateLimiter, closeHttpPools, type Page } from '../src/launchdarkly';
+import { RateLimiter, closeHttpPools, type Page } from '../src/launchdarkly';
 import { type Simulator, startSimulator } from '../src/simulator';
+import { CatalogClient } from '../test/support/catalog-client';
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +50,7 @@ async function pool(tasks: Array<() => Promise<unknown>>, limit: number): Promis
 }
 
 /** What the sync reads: account-wide streams, then per project its environments, flags (all passes) and statuses. */
-async function fullRead(client: LaunchDarklyClient, concurrency: number) {
+async function fullRead(client: CatalogClient, concurrency: number) {
   const rows = {
     projects: 0,
     environments: 0,
@@ -91,7 +92,7 @@ async function fullRead(client: LaunchDarklyClient, concurrency: number) {
 }
 
 /** The fewest requests the API allows for this account, per endpoint. */
-function minimumRequests(sim: Simulator, client: LaunchDarklyClient): Record<Endpoint, number> {
+function minimumRequests(sim: Simulator, client: CatalogClient): Record<Endpoint, number> {
   const { account } = sim;
   const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
   const flagPage = client.apiVersion === '20220603' ? 1000 : 100;
@@ -135,7 +136,7 @@ function printTable(sim: Simulator, minimum: Record<Endpoint, number>): void {
 
 async function run(label: string, sim: Simulator, concurrency: number) {
   sim.resetStats();
-  const client = new LaunchDarklyClient({ baseUrl: sim.baseUrl, token: sim.readerToken, limiter: new RateLimiter() });
+  const client = new CatalogClient({ baseUrl: sim.baseUrl, token: sim.readerToken, limiter: new RateLimiter() });
   const started = performance.now();
   const rows = await fullRead(client, concurrency);
   const seconds = (performance.now() - started) / 1000;

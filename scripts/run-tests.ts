@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dataDir, loadEnv, PROJECT_ROOT } from '../src/config';
 import { startEmbeddedPostgres } from '../src/db/embedded';
-import { onStopSignal } from '../src/dev/signals';
+import { onStopSignal } from '../src/worker/signals';
 import { Teardown } from '../src/dev/teardown';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';

@@ -1,4 +1,5 @@
 // Environment variables (contract in DESIGN.md), validated once at the edge.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './shared';
@@ -17,6 +18,11 @@ const EnvSchema = z.object({
   LDSYNC_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** `json` (the default of `ldsync worker`) or `pretty` (one readable line; the default of `ldsync dev`) */
   LDSYNC_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** `IP:port` of the Prometheus endpoint (`/metrics`) of a worker process, e.g. `0.0.0.0:9464`; unset: none */
+  LDSYNC_METRICS_ADDRESS: z
+    .string()
+    .refine(isSocketAddress, 'expected IP:port, e.g. 0.0.0.0:9464 or [::]:9464 (an IP address, not a host name)')
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -34,6 +40,27 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError(`invalid environment: ${problems}`);
   }
   return parsed.data;
+}
+
+/** `IPv4:port` or `[IPv6]:port`: what the Temporal runtime's Prometheus exporter can bind. */
+export function isSocketAddress(value: string): boolean {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  if (!match) return false;
+  const port = Number(match[3]);
+  const ip = match[1] ?? match[2] ?? '';
+  return port >= 0 && port <= 65535 && (match[1] !== undefined ? net.isIPv6(ip) : net.isIPv4(ip));
+}
+
+/** LDSYNC_METRICS_ADDRESS alone, validated (so a bad unrelated variable never blocks a worker's metrics). */
+export function metricsAddressFromEnv(source: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = source.LDSYNC_METRICS_ADDRESS?.trim();
+  if (!value) return undefined;
+  if (!isSocketAddress(value)) {
+    throw new ConfigError(
+      `invalid environment: LDSYNC_METRICS_ADDRESS: expected IP:port, e.g. 0.0.0.0:9464 or [::]:9464 (got "${value}")`,
+    );
+  }
+  return value;
 }
 
 /** Where local state lives (embedded Postgres, Temporal's SQLite file, the local encryption key). */

@@ -7,7 +7,14 @@ export const DEFAULT_TASK_QUEUE = 'launchdarkly-sync';
 
 /** Workflow types (contract). */
 export const SYNC_WORKFLOW_TYPE = 'syncConnection';
-export const FLAG_STATUSES_WORKFLOW_TYPE = 'syncFlagStatuses';
+
+/** Connection ids (contract; they end up in workflow ids, schedule ids and SQL): 1-63 characters, lowercase letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
+export const CONNECTION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** The LaunchDarkly API versions a connection may pin (`LD-API-Version`); the first is the default. */
+export const API_VERSIONS = ['20240415', '20220603'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+export const DEFAULT_API_VERSION: ApiVersion = '20240415';
 
 /** One durable workflow per connection (contract). */
 export function syncWorkflowId(connectionId: string): string {
@@ -25,6 +32,9 @@ export const searchAttributes = {
   /** the run's outcome as `ldsync.sync_runs` records it: `running`, then `succeeded`, `partial`, ... */
   runStatus: defineSearchAttributeKey('LdsyncRunStatus', SearchAttributeType.KEYWORD),
 } as const;
+
+/** Set by Temporal on every workflow a Schedule starts: how a run tells it was scheduled. */
+export const scheduledByIdAttribute = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
 
 /** Error types (contract): the `type` of every ApplicationFailure that reaches Temporal. */
 export const ERROR_TYPES = [
@@ -78,6 +88,10 @@ export const STREAMS = [
 export type StreamName = (typeof STREAMS)[number];
 
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
+
+/** How a run started (`ldsync.sync_runs.trigger`): by a Temporal Schedule, or by hand (CLI or Web UI). */
+export type RunTrigger = 'schedule' | 'manual';
+/** One scope's status (`ldsync.sync_run_streams.status`). */
 export type StreamStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 /** Row counts of one stream pass, as written to `ldsync.sync_run_streams`. */
@@ -115,9 +129,12 @@ export interface StreamSummary {
   deletionCheck?: 'done' | 'skipped' | 'seen_keys_lost' | null;
 }
 
-/** `not_run`: the run ended (or a stream it depends on failed) before any scope of this stream started. */
-export type StreamState =
-  'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'skipped' | 'cancelled' | 'not_run';
+/**
+ * A stream's state across its scopes, as progress and results report it: a scope's status, or
+ * `partial` (some scopes failed) or `not_run` (the run ended, or a stream it depends on failed, before
+ * any scope of this stream started).
+ */
+export type StreamState = StreamStatus | 'partial' | 'not_run';
 
 export interface StreamProgress {
   state: StreamState;
@@ -147,6 +164,3 @@ export interface SyncResult {
   status: RunStatus;
   streams: Record<StreamName, StreamProgress>;
 }
-
-/** Validates ids in one place: connection ids end up in workflow ids, schedule ids and SQL. */
-export const CONNECTION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { generateEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { getConnectionToken } from '../src/db/connections';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { adminDatabaseUrl } from './db-helpers';
 import { runCli, type CliResult } from './support/cli';
 

@@ -19,9 +19,10 @@ import {
   removeConnection,
 } from '../src/db/connections';
 import { finishRun } from '../src/db/runs';
-import { completeStream, openStream, writePage } from '../src/db/stream-writer';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
-import { adminDatabaseUrl, newRun, project } from './db-helpers';
+import { openStream } from '../src/db';
+import { DATA_TABLES } from '../src/streams';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
+import { adminDatabaseUrl, completeStream, newRun, project, writePage } from './db-helpers';
 
 const TOKEN = 'api-0123456789abcdef-secret';
 
@@ -196,7 +197,10 @@ describe('connections repository', () => {
     assert.equal(await count(dataRows), 1, 'data stays');
     assert.equal(await count(runRows), 1, 'run history stays');
 
-    assert.deepEqual(await removeConnection(pool, 'beta', { purge: true }), { removed: false, purgedRows: 2 });
+    assert.deepEqual(await removeConnection(pool, 'beta', { purge: { dataTables: DATA_TABLES } }), {
+      removed: false,
+      purgedRows: 2,
+    });
     assert.equal(await count(dataRows), 0);
     assert.equal(await count(runRows), 0);
     assert.deepEqual(await removeConnection(pool, 'beta'), { removed: false, purgedRows: 0 });

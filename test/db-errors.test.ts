@@ -16,7 +16,7 @@ import {
   StreamStateError,
   withDatabaseRetry,
 } from '../src/db';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { adminDatabaseUrl } from './db-helpers';
 
 /** A port nothing listens on: connecting is refused at once. */

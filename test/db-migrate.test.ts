@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { adminDatabaseUrl } from './db-helpers';
 
 const ALL = ['0001_bookkeeping', '0002_launchdarkly_tables', '0003_analyst_views', '0004_durable_seen_keys'];

@@ -6,7 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { createLogger } from '../src/logger';
 import { createPool } from '../src/db/pool';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { adminDatabaseUrl } from './db-helpers';
 
 let db: IsolatedDatabase;

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { abandonRun, beginRun, finishRun, getRunWithStreams, listRuns, type BeginRunInput } from '../src/db/runs';
-import { completeStream, failStream, openStream, writePage, type StreamKey } from '../src/db/stream-writer';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
-import { adminDatabaseUrl, project } from './db-helpers';
+import { failStream, openStream, type StreamKey } from '../src/db';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
+import { adminDatabaseUrl, completeStream, project, tag, writePage } from './db-helpers';
 
 let db: IsolatedDatabase;
 let pool: pg.Pool;
@@ -92,7 +92,7 @@ test('finishRun sums the streams into totals, closes open streams and is idempot
   await completeStream(pool, projects);
   const tags: StreamKey = { runId, connectionId: 'totals', stream: 'tags', scope: '' };
   await openStream(pool, tags);
-  await writePage(pool, tags, { cursor: 'more', requests: 4, writes: [{ table: 'tags', rows: [{ tag: 'x' }] }] });
+  await writePage(pool, tags, { cursor: 'more', requests: 4, writes: [{ table: 'tags', rows: [tag('x')] }] });
   await failStream(
     pool,
     { runId, connectionId: 'totals', stream: 'teams', scope: '' },

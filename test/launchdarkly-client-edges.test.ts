@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { LaunchDarklyClient, LaunchDarklyError, USER_AGENT, closeHttpPools, type Page } from '../src/launchdarkly';
+import { LaunchDarklyError, USER_AGENT, closeHttpPools, type Page } from '../src/launchdarkly';
+import { CatalogClient } from './support/catalog-client';
 
 type Route = (url: URL) => { status?: number; body: unknown } | undefined;
 
@@ -59,8 +60,7 @@ const status = (flag: string, name = 'active') => ({
 
 describe('LaunchDarklyClient edge cases (scripted server)', { timeout: 60_000 }, () => {
   let server: Scripted;
-  const client = (extra = {}) =>
-    new LaunchDarklyClient({ baseUrl: server.baseUrl, token: TOKEN, maxRetries: 0, ...extra });
+  const client = (extra = {}) => new CatalogClient({ baseUrl: server.baseUrl, token: TOKEN, maxRetries: 0, ...extra });
 
   before(async () => {
     server = await scriptedServer();
@@ -189,12 +189,12 @@ describe('LaunchDarklyClient edge cases (scripted server)', { timeout: 60_000 },
 test('options are validated without echoing the token', () => {
   const secret = 'api-with space';
   assert.throws(
-    () => new LaunchDarklyClient({ token: secret }),
+    () => new CatalogClient({ token: secret }),
     (err: unknown) =>
       err instanceof TypeError && /one line without spaces/.test(err.message) && !err.message.includes(secret),
   );
-  assert.throws(() => new LaunchDarklyClient({ token: '   ' }), /the token is empty/);
-  assert.equal(new LaunchDarklyClient({ token: 't' }).baseUrl, 'https://app.launchdarkly.com');
-  assert.equal(new LaunchDarklyClient({ token: 't', baseUrl: 'eu' }).baseUrl, 'https://app.eu.launchdarkly.com');
-  assert.equal(new LaunchDarklyClient({ token: 't', baseUrl: 'federal' }).baseUrl, 'https://app.launchdarkly.us');
+  assert.throws(() => new CatalogClient({ token: '   ' }), /the token is empty/);
+  assert.equal(new CatalogClient({ token: 't' }).baseUrl, 'https://app.launchdarkly.com');
+  assert.equal(new CatalogClient({ token: 't', baseUrl: 'eu' }).baseUrl, 'https://app.eu.launchdarkly.com');
+  assert.equal(new CatalogClient({ token: 't', baseUrl: 'federal' }).baseUrl, 'https://app.launchdarkly.us');
 });

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  LaunchDarklyClient,
   LaunchDarklyError,
   RateLimiter,
   closeHttpPools,
@@ -14,6 +13,7 @@ import {
   type WaitInfo,
 } from '../src/launchdarkly';
 import { type Simulator, startSimulator } from '../src/simulator';
+import { CatalogClient } from './support/catalog-client';
 
 async function all<T>(pages: AsyncIterable<Page<T>>): Promise<T[]> {
   const items: T[] = [];
@@ -31,7 +31,7 @@ function isLdError(type: string, extra: (err: LaunchDarklyError) => boolean = ()
 }
 
 /** Everything a full read returns, as the sync would read it. */
-async function readEverything(client: LaunchDarklyClient) {
+async function readEverything(client: CatalogClient) {
   const projects = await all(client.projects());
   const environments = [];
   const flags = [];
@@ -57,7 +57,7 @@ async function readEverything(client: LaunchDarklyClient) {
 describe('LaunchDarklyClient against the simulator, many small pages', { timeout: 60_000 }, () => {
   let sim: Simulator;
   const client = (extra: Partial<LaunchDarklyClientOptions> = {}) =>
-    new LaunchDarklyClient({ baseUrl: sim.baseUrl, token: sim.readerToken, ...extra });
+    new CatalogClient({ baseUrl: sim.baseUrl, token: sim.readerToken, ...extra });
 
   before(async () => {
     sim = await startSimulator({
@@ -184,7 +184,7 @@ describe('LaunchDarklyClient against the simulator, many small pages', { timeout
     // maxLimits.flags (7) applies to 20240415 only: under 20220603 each of the 4 passes is one page
     assert.equal(sim.stats().byRoute['/api/v2/flags/{projectKey}'], 4);
     assert.throws(
-      () => new LaunchDarklyClient({ token: 'x', apiVersion: '20191212' as '20240415' }),
+      () => new CatalogClient({ token: 'x', apiVersion: '20191212' as '20240415' }),
       /apiVersion: use one of 20240415, 20220603/,
     );
   });
@@ -237,7 +237,7 @@ describe('LaunchDarklyClient errors', { timeout: 60_000 }, () => {
   let sim: Simulator;
   const fast = { maxRetries: 2, retryBaseDelayMs: 5, timeoutMs: 2_000 };
   const client = (extra: Partial<LaunchDarklyClientOptions> = {}) =>
-    new LaunchDarklyClient({ baseUrl: sim.baseUrl, token: sim.readerToken, ...fast, ...extra });
+    new CatalogClient({ baseUrl: sim.baseUrl, token: sim.readerToken, ...fast, ...extra });
 
   before(async () => {
     sim = await startSimulator({ seed: 3, projects: 2, environments: 2, flags: 5, teams: 2 });
@@ -456,7 +456,7 @@ describe('LaunchDarklyClient under rate limits', { timeout: 60_000 }, () => {
     t.after(() => sim.configure({ rateLimit: { globalPerWindow: 100_000, routePerWindow: 20_000, windowMs: 10_000 } }));
     sim.resetStats();
     const reasons = new Set<string>();
-    const c = new LaunchDarklyClient({
+    const c = new CatalogClient({
       baseUrl: sim.baseUrl,
       token: sim.readerToken,
       onWait: (i) => reasons.add(i.reason),
@@ -487,7 +487,7 @@ describe('LaunchDarklyClient under rate limits', { timeout: 60_000 }, () => {
       );
       sim.resetStats();
       const waits: Array<{ until: number; reason: string; at: number }> = [];
-      const c = new LaunchDarklyClient({
+      const c = new CatalogClient({
         baseUrl: sim.baseUrl,
         token: sim.readerToken,
         limiter: new RateLimiter({ fallbackWaitMs: 300 }),
@@ -511,7 +511,7 @@ describe('LaunchDarklyClient under rate limits', { timeout: 60_000 }, () => {
     sim.configure({ rateLimit: { globalPerWindow: 0, windowMs: 100, send429Headers: 'reset' } });
     t.after(() => sim.configure({ rateLimit: { globalPerWindow: 100_000, windowMs: 10_000 } }));
     sim.resetStats();
-    const c = new LaunchDarklyClient({ baseUrl: sim.baseUrl, token: sim.readerToken, maxRateLimitRetries: 2 });
+    const c = new CatalogClient({ baseUrl: sim.baseUrl, token: sim.readerToken, maxRateLimitRetries: 2 });
     await assert.rejects(
       all(c.tags()),
       isLdError('rate_limited', (e) => e.status === 429 && e.retryAfterMs !== undefined && e.retryAfterMs > 0),
@@ -525,7 +525,7 @@ describe('LaunchDarklyClient under rate limits', { timeout: 60_000 }, () => {
       sim.configure({ rateLimit: { globalPerWindow: 100_000, windowMs: 10_000, send429Headers: 'reset' } }),
     );
     const controller = new AbortController();
-    const c = new LaunchDarklyClient({
+    const c = new CatalogClient({
       baseUrl: sim.baseUrl,
       token: sim.readerToken,
       limiter: new RateLimiter({ fallbackWaitMs: 60_000 }),
@@ -541,7 +541,7 @@ describe('LaunchDarklyClient under rate limits', { timeout: 60_000 }, () => {
     const results = await Promise.all(
       sim.account.projects.flatMap((project) =>
         project.environments.map(async (env) => {
-          const c = new LaunchDarklyClient({ baseUrl: sim.baseUrl, token: sim.readerToken, limiter });
+          const c = new CatalogClient({ baseUrl: sim.baseUrl, token: sim.readerToken, limiter });
           return (
             (await all(c.flagStatuses(project.key, env.key))).length + (await all(c.environments(project.key))).length
           );

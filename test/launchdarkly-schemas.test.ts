@@ -3,15 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { redactSecrets, scrubText } from '../src/launchdarkly/redact';
-import {
-  EnvironmentSchema,
-  FlagSchema,
-  FlagStatusSchema,
-  ProjectSchema,
-  TeamMaintainerSchema,
-  TeamSchema,
-  describeIssue,
-} from '../src/launchdarkly/schemas';
+import { describeIssue } from '../src/launchdarkly/schemas';
+import { EnvironmentSchema } from '../src/streams/environments';
+import { FlagStatusSchema } from '../src/streams/flag-statuses';
+import { FlagSchema } from '../src/streams/flags';
+import { ProjectSchema } from '../src/streams/projects';
+import { TeamMaintainerSchema } from '../src/streams/team-maintainers';
+import { TeamSchema } from '../src/streams/teams';
 
 const environmentItem = {
   _links: {

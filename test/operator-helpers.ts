@@ -12,7 +12,6 @@ import { createActivities } from '../activities';
 import { generateEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { addConnection } from '../src/db/connections';
 import { createPool } from '../src/db/pool';
-import { createLogger } from '../src/logger';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { createSyncWorker } from '../src/temporal/worker';
@@ -62,7 +61,6 @@ export async function operatorStack(label: string): Promise<OperatorStack> {
       activities: createActivities({
         pool,
         cipher,
-        logger: createLogger('silent'),
         clientOptions: { maxRetries: 1, retryBaseDelayMs: 50, timeoutMs: 10_000 },
       }),
     });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { startSync } from '../src/cli/sync-commands';
+import { startSyncWorkflow } from '../src/temporal/sync-start';
 import { type SyncResult } from '../src/shared';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { operatorStack, uniqueId, type OperatorStack } from './operator-helpers';
@@ -26,7 +26,7 @@ after(async () => {
 test('after a revoked-token failure, a new token and a reset rerun the sync as a new run', async () => {
   const sim = await ops.simulator({ projects: 1, environments: 1, flags: 3, teams: 1 });
   await ops.connect(ID, sim, 'api-00000000-revoked');
-  const handle = await startSync(ops.client, ID);
+  const handle = await startSyncWorkflow(ops.client, ID, ops.taskQueue);
   await assert.rejects(handle.result(), /invalid_credentials|Workflow execution failed/);
   // Nothing retried in a loop: each activity ran once, and the workflow itself ran once.
   const events = (await handle.fetchHistory()).events ?? [];

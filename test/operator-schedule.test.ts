@@ -50,11 +50,13 @@ test('schedule set --every 5s starts a sync on every 5 s tick; each is a recorde
   let runs: string[] = [];
   await waitFor(
     async () => {
-      const { rows } = await ops.pool.query<{ workflow_id: string }>(
-        `SELECT workflow_id FROM ldsync.sync_runs WHERE connection_id = $1 AND status = 'succeeded' ORDER BY started_at`,
+      const { rows } = await ops.pool.query<{ workflow_id: string; trigger: string }>(
+        `SELECT workflow_id, trigger FROM ldsync.sync_runs WHERE connection_id = $1 AND status = 'succeeded' ORDER BY started_at`,
         [ID],
       );
       runs = rows.map((r) => r.workflow_id);
+      // The run knows it was scheduled (TemporalScheduledById), not merely started by a workflow.
+      for (const row of rows) assert.equal(row.trigger, 'schedule', row.workflow_id);
       return runs.length >= 2;
     },
     120_000,

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
-import { startSync } from '../src/cli/sync-commands';
+import { startSyncWorkflow } from '../src/temporal/sync-start';
 import { dataDir, loadEnv } from '../src/config';
 import { searchAttributes, SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncProgress } from '../src/shared';
 import { progressQuery } from '../workflows/messages';
@@ -47,8 +47,6 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   ops = await operatorStack('operator-ui');
-  // startSync (what `ldsync sync` runs) reads the task queue from the environment.
-  process.env.LDSYNC_TASK_QUEUE = ops.taskQueue;
   browser = await launchBrowser();
 });
 
@@ -151,7 +149,7 @@ test(
     // A tight rate limit keeps the sync mid-run (some pages written, activities waiting) for minutes.
     const sim = await ops.simulator({ rateLimit: { globalPerWindow: 3, windowMs: 40_000 } });
     await ops.connect(CANCEL_ID, sim);
-    const handle = await startSync(ops.client, CANCEL_ID);
+    const handle = await startSyncWorkflow(ops.client, CANCEL_ID, ops.taskQueue);
     await waitFor(
       async () => {
         const progress: SyncProgress = await handle.query(progressQuery);
@@ -229,7 +227,7 @@ test(
 test('a sync with a bad token fails once as invalid_credentials, and the UI says what to do', { skip }, async () => {
   const sim = await ops.simulator();
   await ops.connect(BAD_TOKEN_ID, sim, 'api-00000000-revoked-token');
-  const handle = await startSync(ops.client, BAD_TOKEN_ID);
+  const handle = await startSyncWorkflow(ops.client, BAD_TOKEN_ID, ops.taskQueue);
   const failure = await handle.result().then(
     () => assert.fail('the sync succeeded with a bad token'),
     (err: unknown) => err,
@@ -285,7 +283,7 @@ test('a rate-limited sync shows readable heartbeat details on its pending activi
   // server holds, and the UI shows, are sent while the wait lasts.
   const sim = await ops.simulator({ rateLimit: { globalPerWindow: 2, windowMs: 40_000 } });
   await ops.connect(RATE_LIMITED_ID, sim);
-  const handle = await startSync(ops.client, RATE_LIMITED_ID);
+  const handle = await startSyncWorkflow(ops.client, RATE_LIMITED_ID, ops.taskQueue);
 
   const page = await newPage();
   const pendingUrl = `${workflowPageUrl(ops.stack.namespace, handle.workflowId, handle.firstExecutionRunId).replace(/\/history$/, '')}/pending-activities`;

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { generateEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { addConnection } from '../src/db/connections';
 import { createPool } from '../src/db/pool';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { startSimulator, type Simulator } from '../src/simulator';
 import { adminDatabaseUrl } from './db-helpers';
 import { runCli, type CliResult } from './operator-helpers';

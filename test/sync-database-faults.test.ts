@@ -11,7 +11,7 @@ import type { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../activities';
 import { generateEncryptionKey, parseEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { addConnection, createPool } from '../src/db';
-import { createIsolatedDatabase, type IsolatedDatabase } from '../src/db/test-database';
+import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
 import { SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncResult } from '../src/shared';
 import { createSyncWorker } from '../src/temporal/worker';

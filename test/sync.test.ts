@@ -67,11 +67,12 @@ describe('syncConnection', () => {
       [...team.maintainerIds].sort(),
     );
 
-    const { rows: runs } = await h.pool.query<{ status: string; n: number }>(
-      `SELECT status, count(*)::int AS n FROM ldsync.sync_runs WHERE connection_id = $1 GROUP BY status`,
+    const { rows: runs } = await h.pool.query<{ status: string; trigger: string; n: number }>(
+      `SELECT status, trigger, count(*)::int AS n FROM ldsync.sync_runs WHERE connection_id = $1 GROUP BY 1, 2`,
       [h.connectionId],
     );
-    assert.deepEqual(runs, [{ status: 'succeeded', n: 1 }]);
+    // Started by hand (a client, as the CLI and the Web UI do), not by a Schedule.
+    assert.deepEqual(runs, [{ status: 'succeeded', trigger: 'manual', n: 1 }]);
   });
 
   it('a second sync with no upstream change rewrites no row', async () => {

@@ -6,7 +6,7 @@
 // and its result lists the failed scopes; `LdsyncRunStatus` finds it). A cancel stops work first and
 // records the run only after every activity and child it started has stopped.
 import * as wf from '@temporalio/workflow';
-import type { SyncResult } from '../src/shared';
+import { scheduledByIdAttribute, type SyncResult } from '../src/shared';
 import { remedyFor } from '../src/remedies';
 import { runActivities, streamActivities } from './activity-options';
 import { describeFailure } from './failures';
@@ -88,6 +88,7 @@ async function beginRun(run: SyncRun): Promise<void> {
         connectionId: run.connectionId,
         workflowId: info.workflowId,
         workflowRunId: info.runId,
+        trigger: info.typedSearchAttributes.get(scheduledByIdAttribute) === undefined ? 'manual' : 'schedule',
       }),
     );
     run.begun(begun.runId, begun.searchAttributes ?? []);

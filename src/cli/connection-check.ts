@@ -1,31 +1,9 @@
-// `ldsync connections validate`: the DX-style connection check. The client's validate() reads one small
-// page of each of the seven endpoints; this turns its per-endpoint answers into one verdict with the
-// exit code scripts branch on.
-import type { EndpointCheck } from '../launchdarkly';
+// `ldsync connections validate`: the DX-style connection check. checkConnection (src/streams) reads
+// one small page of each of the seven endpoints; this turns its per-endpoint answers into one verdict
+// with the exit code scripts branch on, and into lines for operators.
+import type { EndpointCheck } from '../streams';
 import { EXIT_CODES, exitCodeForErrorType } from './cli-error';
 import { nameConnectionInHints } from './run-summary';
-
-/**
- * The seven endpoints the sync reads, in the order `validate` checks them. The client leaves out
- * the ones it could not reach (no project to read environments of, say): they are listed as not checked.
- */
-const ENDPOINTS: ReadonlyArray<{ path: string; matches: RegExp; needs: string }> = [
-  { path: '/api/v2/projects', matches: /^\/api\/v2\/projects$/, needs: '' },
-  { path: '/api/v2/tags', matches: /^\/api\/v2\/tags$/, needs: '' },
-  { path: '/api/v2/teams', matches: /^\/api\/v2\/teams$/, needs: '' },
-  { path: '/api/v2/teams/{teamKey}/maintainers', matches: /^\/api\/v2\/teams\/[^/]+\/maintainers$/, needs: 'teams' },
-  {
-    path: '/api/v2/projects/{projectKey}/environments',
-    matches: /^\/api\/v2\/projects\/[^/]+\/environments$/,
-    needs: 'projects',
-  },
-  { path: '/api/v2/flags/{projectKey}', matches: /^\/api\/v2\/flags\/[^/]+$/, needs: 'projects' },
-  {
-    path: '/api/v2/flag-statuses/{projectKey}/{environmentKey}',
-    matches: /^\/api\/v2\/flag-statuses\/[^/]+\/[^/]+$/,
-    needs: 'environments',
-  },
-];
 
 /** Endpoints a plan without Teams may refuse: the sync skips them, so they do not fail the check. */
 const TEAMS_ENDPOINT = /^\/api\/v2\/teams(\/|$)/;
@@ -109,34 +87,12 @@ interface EndpointRow {
   detail?: string;
 }
 
-/** The client's checks, plus a `not checked` row for each of the seven endpoints it did not reach. */
 function endpointRows(checks: EndpointCheck[]): EndpointRow[] {
-  const rows: EndpointRow[] = [];
-  const used = new Set<EndpointCheck>();
-  for (const endpoint of ENDPOINTS) {
-    const found = checks.filter(
-      (c) => !used.has(c) && (c.endpoint === endpoint.path || endpoint.matches.test(c.endpoint)),
-    );
-    for (const check of found) {
-      used.add(check);
-      rows.push({
-        label: label(check),
-        endpoint: check.endpoint,
-        detail: check.message === undefined ? undefined : withoutEndpointPrefix(check.message),
-      });
-    }
-    if (found.length === 0) {
-      rows.push({
-        label: 'not checked',
-        endpoint: endpoint.path,
-        detail: endpoint.needs ? `needs a readable ${endpoint.needs} list` : undefined,
-      });
-    }
-  }
-  for (const check of checks.filter((c) => !used.has(c))) {
-    rows.push({ label: label(check), endpoint: check.endpoint, detail: check.message });
-  }
-  return rows;
+  return checks.map((check) => ({
+    label: label(check),
+    endpoint: check.endpoint,
+    detail: check.message === undefined ? undefined : withoutEndpointPrefix(check.message),
+  }));
 }
 
 /** `projects (GET /api/v2/projects): the connection failed ...` → `the connection failed ...` (the line names the endpoint). */
@@ -145,6 +101,7 @@ function withoutEndpointPrefix(message: string): string {
 }
 
 function label(check: EndpointCheck): string {
+  if (check.notReached) return 'not checked';
   if (check.ok) return check.message?.startsWith('not checked') ? 'skipped' : 'ok';
   return check.errorType ?? 'failed';
 }

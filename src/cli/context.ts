@@ -3,23 +3,10 @@
 // wrote to `<dataDir>/dev-state.json`, else a message saying what to do (or Temporal's defaults).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { ConfigError, dataDir, loadEnv, type Env } from '../config';
 import { TokenCipher } from '../crypto/token-cipher';
-
-export const DEV_STATE_FILE = 'dev-state.json';
-export const ENCRYPTION_KEY_FILE = 'encryption.key';
-
-// Only the fields these commands need; `ldsync dev` owns the file and writes more.
-const DevStateFields = z.object({
-  pid: z.number().int().optional(),
-  databaseUrl: z.string().min(1),
-  encryptionKeyFile: z.string().min(1).optional(),
-  temporalAddress: z.string().min(1).optional(),
-  namespace: z.string().min(1).optional(),
-  uiUrl: z.string().optional(),
-});
-type DevStateFields = z.infer<typeof DevStateFields>;
+import { devStatePath as devStateFile, lookupDevState, type DevState } from '../dev/dev-state';
+import { ENCRYPTION_KEY_FILE } from '../dev/encryption-key';
 
 /** DATABASE_URL, else the running `ldsync dev`'s database. */
 export function resolveDatabaseUrl(env: Env = loadEnv()): string {
@@ -53,7 +40,7 @@ export function resolveTemporalEnv(source: NodeJS.ProcessEnv = process.env): Nod
 }
 
 /** What a running `ldsync dev` says about its stack, or undefined when none runs. */
-export function liveDevStack(source: NodeJS.ProcessEnv = process.env): DevStateFields | undefined {
+export function liveDevStack(source: NodeJS.ProcessEnv = process.env): DevState | undefined {
   let env: Env;
   try {
     env = loadEnv(source);
@@ -90,43 +77,9 @@ export function resolveTokenCipher(env: Env = loadEnv()): TokenCipher {
 }
 
 export function devStatePath(env: Env): string {
-  return path.join(dataDir(env), DEV_STATE_FILE);
+  return devStateFile(dataDir(env));
 }
 
-type DevStateLookup =
-  | { kind: 'live'; state: DevStateFields }
-  | { kind: 'absent' }
-  | { kind: 'stale' }
-  | { kind: 'invalid'; problem: string };
-
-function readDevState(env: Env): DevStateLookup {
-  const file = devStatePath(env);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { kind: 'absent' };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { kind: 'invalid', problem: 'not JSON' };
-  }
-  const parsed = DevStateFields.safeParse(json);
-  if (!parsed.success) {
-    return { kind: 'invalid', problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-  }
-  // A file left by a killed `ldsync dev` names a database that is no longer running.
-  if (parsed.data.pid !== undefined && !processIsAlive(parsed.data.pid)) return { kind: 'stale' };
-  return { kind: 'live', state: parsed.data };
-}
-
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function readDevState(env: Env) {
+  return lookupDevState(dataDir(env));
 }

@@ -1,14 +1,11 @@
 // The synced data of one connection, table by table: live rows and rows marked deleted (a complete
 // pass no longer saw them), for `ldsync status`. Table names are constants, never input.
 import type { Pool } from 'pg';
-import { TABLE_NAMES, type TableName } from '../db';
+import { DATA_TABLES } from '../streams';
 import { formatTable } from './common';
 
-/** The tables of schema `launchdarkly`, in the order analysts meet them. */
-const DATA_TABLES = TABLE_NAMES;
-
 export interface TableRowCount {
-  table: TableName;
+  table: string;
   /** rows with `deleted_at IS NULL` */
   live: number;
   /** rows with `deleted_at` set */
@@ -25,7 +22,7 @@ export async function dataRowCounts(pool: Pool, connectionId: string): Promise<T
   const { rows } = await pool.query<{ ord: number; live: number; deleted: number }>(`${sql} ORDER BY ord`, [
     connectionId,
   ]);
-  return rows.map((r) => ({ table: DATA_TABLES[r.ord] as TableName, live: r.live, deleted: r.deleted }));
+  return rows.map((r) => ({ table: DATA_TABLES[r.ord] as string, live: r.live, deleted: r.deleted }));
 }
 
 export function formatDataRowCounts(connectionId: string, counts: TableRowCount[]): string {

@@ -4,10 +4,8 @@
 import { type Command } from 'commander';
 import { z } from 'zod';
 import {
-  API_VERSIONS,
   BaseUrlSchema,
   ConnectionIdSchema,
-  DEFAULT_API_VERSION,
   DEFAULT_BASE_URL,
   addConnection,
   listConnections,
@@ -15,6 +13,8 @@ import {
 } from '../db/connections';
 import { migrate } from '../db/migrate';
 import { unreachableReason } from '../launchdarkly';
+import { API_VERSIONS, DEFAULT_API_VERSION } from '../shared';
+import { DATA_TABLES } from '../streams';
 import { resolveDatabaseUrl, resolveTokenCipher } from './context';
 import { UsageError } from './cli-error';
 import { connectionNotFound, formatTable, withPool } from './common';
@@ -107,7 +107,11 @@ export function registerDbCommands(program: Command): void {
     .action(async (rawId: string, opts: { purge?: boolean }) => {
       const id = parseOrExplain(ConnectionIdSchema, rawId, 'connection id');
       await withPool(async (pool) => {
-        const { removed, purgedRows } = await removeConnection(pool, id, { purge: opts.purge === true });
+        const { removed, purgedRows } = await removeConnection(
+          pool,
+          id,
+          opts.purge === true ? { purge: { dataTables: DATA_TABLES } } : {},
+        );
         if (!removed && purgedRows === 0) throw connectionNotFound(id);
         const what = removed ? `removed connection "${id}"` : `connection "${id}" did not exist`;
         console.log(opts.purge ? `${what}; purged ${purgedRows} rows` : `${what}; its synced data and runs are kept`);

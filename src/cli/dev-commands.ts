@@ -1,16 +1,14 @@
-// `ldsync dev` (the embedded default: everything on one machine) and `ldsync worker` (a worker
-// against an existing Temporal service, for deployments).
+// `ldsync dev` (the embedded default: everything on one machine) and `ldsync worker` (the production
+// worker, src/worker, against an existing Temporal service).
 import { type Command, InvalidArgumentError } from 'commander';
 import { dataDir, loadEnv } from '../config';
 import { DEFAULT_EMBEDDED_PORT } from '../db/embedded';
-import { createPool } from '../db/pool';
 import { DEFAULT_SIMULATOR_PORT, runSync } from '../dev/demo';
 import { runDetachedCopy, runsDetached, stopWhenParentExits } from '../dev/detached';
 import { describeDevStack, startDevStack } from '../dev/dev-stack';
-import { onStopSignal } from '../dev/signals';
-import { startSyncWorker } from '../dev/sync-worker';
+import { runWorker } from '../worker/run-worker';
+import { onStopSignal } from '../worker/signals';
 import { createLogger } from '../logger';
-import { connectNative } from '../temporal/connection';
 import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT } from '../temporal/dev-server';
 import { resolveDatabaseUrl, resolveTokenCipher } from './context';
 import { ProgressView } from './progress-view';
@@ -37,7 +35,10 @@ export function registerDevCommands(program: Command): void {
   program
     .command('worker')
     .description('Run a sync worker against TEMPORAL_ADDRESS on LDSYNC_TASK_QUEUE until SIGINT/SIGTERM.')
-    .action(runWorker);
+    .action(async () => {
+      const env = loadEnv();
+      await runWorker({ env, databaseUrl: resolveDatabaseUrl(env), cipher: resolveTokenCipher(env) });
+    });
 }
 
 interface DevCommandOptions {
@@ -86,7 +87,7 @@ async function runDev(opts: DevCommandOptions): Promise<void> {
 
   if (stack.demoConnectionId && !stopRequested) {
     say(`starting a sync of ${stack.demoConnectionId} (follow it in the Web UI)`);
-    const sync = runSync(stack.client, stack.demoConnectionId, say, stopWaiting.signal).then(
+    const sync = runSync(stack.client, stack.demoConnectionId, stack.taskQueue, say, stopWaiting.signal).then(
       (result) => say(ProgressView.summary(result)),
       (err: unknown) => {
         // Once stopping, the wait ends because the client closes; the sync itself goes on next time.
@@ -107,41 +108,6 @@ async function runDev(opts: DevCommandOptions): Promise<void> {
   await stack.stop();
   stopWatchingParent();
   say('stopped; data kept in ' + dataDir(env));
-}
-
-async function runWorker(): Promise<void> {
-  const env = loadEnv();
-  // JSON lines for log collectors unless LDSYNC_LOG_FORMAT=pretty.
-  const logger = createLogger(env.LDSYNC_LOG_LEVEL, 'ldsync', env.LDSYNC_LOG_FORMAT ?? 'json');
-  const cipher = resolveTokenCipher(env);
-  const pool = createPool(resolveDatabaseUrl(env));
-  try {
-    const native = await connectNative();
-    try {
-      const worker = await startSyncWorker({
-        connection: native.connection,
-        namespace: native.namespace,
-        taskQueue: env.LDSYNC_TASK_QUEUE,
-        pool,
-        cipher,
-        logger,
-      });
-      logger.info({ taskQueue: env.LDSYNC_TASK_QUEUE, namespace: native.namespace }, 'worker running');
-      const dispose = onStopSignal((signal) => {
-        logger.info({ signal }, 'stopping worker (in-flight activities get 10 s)');
-        void worker.stop();
-      });
-      try {
-        await worker.stopped;
-      } finally {
-        dispose();
-      }
-    } finally {
-      await native.close();
-    }
-  } finally {
-    await pool.end();
-  }
 }
 
 function parsePort(value: string): number {

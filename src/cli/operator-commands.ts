@@ -4,7 +4,8 @@
 import { type Command } from 'commander';
 import { loadEnv } from '../config';
 import { getConnectionToken } from '../db';
-import { API_VERSIONS, closeHttpPools, LaunchDarklyClient, type ApiVersion } from '../launchdarkly';
+import { closeHttpPools, LaunchDarklyClient } from '../launchdarkly';
+import { checkConnection } from '../streams';
 import { UsageError } from './cli-error';
 import { formatTable, parseConnectionId, requireConnection, withPool, withTemporal } from './common';
 import { formatChecks, judgeChecks } from './connection-check';
@@ -50,12 +51,14 @@ function registerValidateCommand(connections: Command): void {
         connection: await requireConnection(pool, connectionId),
         token: await getConnectionToken(pool, cipher, connectionId),
       }));
-      const apiVersion = (API_VERSIONS as readonly string[]).includes(connection.apiVersion)
-        ? (connection.apiVersion as ApiVersion)
-        : undefined;
-      const client = new LaunchDarklyClient({ baseUrl: connection.baseUrl, apiVersion, token, maxRateLimitRetries: 2 });
+      const client = new LaunchDarklyClient({
+        baseUrl: connection.baseUrl,
+        apiVersion: connection.apiVersion,
+        token,
+        maxRateLimitRetries: 2,
+      });
       // Keep-alive sockets would hold the process open after the answer.
-      const checks = await client.validate().finally(() => closeHttpPools());
+      const checks = await checkConnection(client).finally(() => closeHttpPools());
       const verdict = judgeChecks(checks);
       print(
         opts.json,

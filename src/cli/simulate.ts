@@ -3,7 +3,7 @@
 // bad value is reported in one line that names the option.
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { onStopSignal } from '../dev/signals';
+import { onStopSignal } from '../worker/signals';
 import { type SimulatorOptions, startSimulator } from '../simulator';
 import { UsageError } from './cli-error';
 

@@ -1,6 +1,5 @@
 // `ldsync sync`, `ldsync cancel`, `ldsync status`: starting, stopping and reading runs.
 import {
-  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
@@ -15,9 +14,7 @@ import { loadEnv } from '../config';
 import type { Pool } from 'pg';
 import { getConnection, getRunWithStreams, listRuns, type RunRecord, type StreamRecord } from '../db';
 import {
-  searchAttributes,
   STREAMS,
-  SYNC_WORKFLOW_TYPE,
   syncWorkflowId,
   type RunStatus,
   type StreamName,
@@ -25,6 +22,7 @@ import {
   type SyncResult,
 } from '../shared';
 import { progressQuery } from '../../workflows/messages';
+import { startSyncWorkflow, SyncAlreadyRunningError } from '../temporal/sync-start';
 import { CliError, EXIT_CODES, exitCodeForErrorType } from './cli-error';
 import { connectionNotFound, parseConnectionId, requireConnection, withPool, withTemporal } from './common';
 import { dataRowCounts, formatDataRowCounts } from './data-counts';
@@ -35,23 +33,16 @@ import { formatTemporalStatus, temporalStatus } from './temporal-status';
 
 const LimitOption = z.coerce.number().int().min(1).max(100);
 
-export async function startSync(client: Client, connectionId: string): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const env = loadEnv();
+/** Starts the connection's sync workflow; one already running is a CliError that says what to do. */
+async function startSync(
+  client: Client,
+  connectionId: string,
+  taskQueue: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   try {
-    return await client.workflow.start(SYNC_WORKFLOW_TYPE, {
-      taskQueue: env.LDSYNC_TASK_QUEUE,
-      workflowId: syncWorkflowId(connectionId),
-      args: [{ connectionId }],
-      typedSearchAttributes: [{ key: searchAttributes.connectionId, value: connectionId }],
-      staticSummary: `LaunchDarkly sync of connection ${connectionId}`,
-    });
+    return await startSyncWorkflow(client, connectionId, taskQueue);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new CliError(
-        `sync_already_running: connection "${connectionId}" is already syncing (workflow ${syncWorkflowId(connectionId)}); ` +
-          `follow it with \`ldsync status ${connectionId}\` or stop it with \`ldsync cancel ${connectionId}\``,
-      );
-    }
+    if (err instanceof SyncAlreadyRunningError) throw new CliError(err.message);
     throw err;
   }
 }
@@ -219,10 +210,11 @@ export function registerSyncCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (rawId: string, opts: { wait?: boolean; json?: boolean }) => {
       const connectionId = parseConnectionId(rawId);
+      const { LDSYNC_TASK_QUEUE: taskQueue } = loadEnv();
       await withPool(async (pool) => {
         await requireConnection(pool, connectionId);
         await withTemporal(async (temporal) => {
-          const handle = await startSync(temporal.client, connectionId);
+          const handle = await startSync(temporal.client, connectionId, taskQueue);
           if (!opts.wait) {
             console.log(
               opts.json

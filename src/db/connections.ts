@@ -3,13 +3,11 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { TokenCipher } from '../crypto/token-cipher';
-import type { RunStatus } from '../shared';
+import { API_VERSIONS, CONNECTION_ID_PATTERN, DEFAULT_API_VERSION, type ApiVersion, type RunStatus } from '../shared';
+import { ident } from './table-spec';
 import { withTransaction } from './transaction';
 
-export const CONNECTION_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-export const API_VERSIONS = ['20240415', '20220603'] as const;
 export const DEFAULT_BASE_URL = 'https://app.launchdarkly.com';
-export const DEFAULT_API_VERSION = '20240415';
 
 export const ConnectionIdSchema = z
   .string()
@@ -47,7 +45,7 @@ export interface ConnectionRecord {
   id: string;
   name: string;
   baseUrl: string;
-  apiVersion: string;
+  apiVersion: ApiVersion;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -80,10 +78,22 @@ function toRecord(row: ConnectionDbRow): ConnectionRecord {
     id: row.id,
     name: row.name,
     baseUrl: row.base_url,
-    apiVersion: row.api_version,
+    apiVersion: apiVersionOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Rows are written through NewConnectionSchema; a version edited in by hand is refused here, by name. */
+function apiVersionOf(row: ConnectionDbRow): ApiVersion {
+  const version = API_VERSIONS.find((v) => v === row.api_version);
+  if (version === undefined) {
+    throw new Error(
+      `connection "${row.id}" has the unknown API version "${row.api_version}"; ` +
+        `set one of ${API_VERSIONS.join(', ')} with \`ldsync connections add ${row.id} --api-version ...\``,
+    );
+  }
+  return version;
 }
 
 /** Adds a connection, or updates it (name, URL, version and token) if the id exists. */
@@ -168,14 +178,18 @@ export interface RemoveConnectionResult {
 export async function removeConnection(
   pool: Pool,
   id: string,
-  options: { purge?: boolean } = {},
+  options: {
+    /** also delete the connection's rows from these data tables (schema `launchdarkly`) and its runs */
+    purge?: { dataTables: readonly string[] };
+  } = {},
 ): Promise<RemoveConnectionResult> {
   return withTransaction(pool, async (client) => {
     const removed = (await client.query('DELETE FROM ldsync.connections WHERE id = $1', [id])).rowCount ?? 0;
     let purgedRows = 0;
     if (options.purge) {
-      for (const table of PURGED_TABLES) {
-        purgedRows += (await client.query(`DELETE FROM ${table} WHERE connection_id = $1`, [id])).rowCount ?? 0;
+      for (const table of options.purge.dataTables) {
+        purgedRows +=
+          (await client.query(`DELETE FROM launchdarkly.${ident(table)} WHERE connection_id = $1`, [id])).rowCount ?? 0;
       }
       await client.query(
         'DELETE FROM ldsync.seen_keys WHERE run_id IN (SELECT id FROM ldsync.sync_runs WHERE connection_id = $1)',
@@ -186,14 +200,3 @@ export async function removeConnection(
     return { removed: removed > 0, purgedRows };
   });
 }
-
-const PURGED_TABLES = [
-  'launchdarkly.flag_statuses',
-  'launchdarkly.flag_environments',
-  'launchdarkly.flags',
-  'launchdarkly.environments',
-  'launchdarkly.projects',
-  'launchdarkly.tags',
-  'launchdarkly.team_maintainers',
-  'launchdarkly.teams',
-] as const;

@@ -1,25 +1,22 @@
-// The database layer's public surface. It knows nothing of LaunchDarkly's HTTP: activities map
-// client types to the row types in rows.ts and call these functions.
+// The database layer's public surface. It knows nothing of LaunchDarkly's HTTP: the stream modules
+// (src/streams) declare their tables as TableSpecs and map items to column records; activities call
+// these functions with them.
 export { createPool, type PoolOptions } from './pool';
 export { migrate, MIGRATIONS_DIR, type MigrateOptions } from './migrate';
 export { startEmbeddedPostgres, DEFAULT_EMBEDDED_PORT, type EmbeddedPostgresHandle } from './embedded';
 export { withTransaction } from './transaction';
-export type * from './rows';
-export { TABLE_NAMES, type TableName } from './tables';
+export type { Cascade, ColumnRecord, ColumnSpec, SqlType, TableSpec, TableWrite } from './table-spec';
+export { writePage, completeStream, type StreamScope } from './stream-writer';
 export {
   openStream,
-  writePage,
-  completeStream,
   failStream,
   addStreamRequests,
-  setStreamWaiting,
   StreamStateError,
   type StreamKey,
   type StreamResume,
-  type TableWrite,
   type TableCounts,
-  type DeletionCheck,
-} from './stream-writer';
+} from './stream-rows';
+export type { DeletionCheck } from './deletions';
 export {
   DatabaseUnavailableError,
   DEFAULT_DATABASE_RETRY_BUDGET_MS,
@@ -37,6 +34,7 @@ export {
   getRunWithStreams,
   type BeginRunInput,
   type BeginRunResult,
+  type BegunRun,
   type FinishedRunStatus,
   type RunRecord,
   type RunTotals,
@@ -50,13 +48,10 @@ export {
   removeConnection,
   ConnectionNotFoundError,
   ConnectionIdSchema,
-  CONNECTION_ID_PATTERN,
-  API_VERSIONS,
-  DEFAULT_API_VERSION,
   DEFAULT_BASE_URL,
   type ConnectionListItem,
   type ConnectionRecord,
   type NewConnection,
   type RemoveConnectionResult,
 } from './connections';
-export { activeKeys, activeFlagKeys } from './live-keys';
+export { liveKeys } from './live-keys';

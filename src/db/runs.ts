@@ -2,7 +2,15 @@
 // unique index so that two starters cannot both win, and idempotent per Temporal workflow run so
 // that a retried beginRun/finishRun activity changes nothing the second time.
 import type { Pool, PoolClient } from 'pg';
-import { emptyRowCounts, STREAMS, type RowCounts, type RunStatus, type StreamName, type StreamStatus } from '../shared';
+import {
+  emptyRowCounts,
+  STREAMS,
+  type RowCounts,
+  type RunStatus,
+  type RunTrigger,
+  type StreamName,
+  type StreamStatus,
+} from '../shared';
 import { withTransaction } from './transaction';
 
 export type FinishedRunStatus = Exclude<RunStatus, 'running'>;
@@ -60,13 +68,18 @@ export interface BeginRunInput {
   connectionId: string;
   workflowId: string;
   workflowRunId: string;
-  /** How the run started, e.g. `manual`, `schedule`, `cli`. */
-  trigger: string;
+  /** How the run started: `schedule`, `manual` (CLI or Web UI), or `workflow` (a run too old to say). */
+  trigger: RunTrigger | 'workflow' | 'test' | 'bench';
+}
+
+/** A run that began (or had begun: `resumed`, for a retried activity). */
+export interface BegunRun {
+  runId: string;
+  resumed: boolean;
 }
 
 export type BeginRunResult =
-  | { runId: string; resumed: boolean }
-  | { conflict: { runId: string; workflowId: string; workflowRunId: string; startedAt: Date } };
+  BegunRun | { conflict: { runId: string; workflowId: string; workflowRunId: string; startedAt: Date } };
 
 const MAX_ERROR_MESSAGE = 2000;
 

@@ -4,7 +4,7 @@ import { type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { addConnection } from '../db/connections';
 import { type TokenCipher } from '../crypto/token-cipher';
-import { startSync } from '../cli/sync-commands';
+import { startSyncWorkflow } from '../temporal/sync-start';
 import { syncWorkflowId, type SyncResult } from '../shared';
 import { startSimulator, type Simulator } from '../simulator';
 
@@ -42,6 +42,7 @@ export async function registerDemoConnection(pool: pg.Pool, cipher: TokenCipher,
 export async function runSync(
   client: Client,
   connectionId: string,
+  taskQueue: string,
   say: (line: string) => void,
   signal: AbortSignal,
 ): Promise<SyncResult> {
@@ -55,7 +56,7 @@ export async function runSync(
       say(`resuming the sync of ${connectionId} that was running when ldsync dev last stopped`);
       return (await running.result()) as SyncResult;
     }
-    const handle = await startSync(client, connectionId);
+    const handle = await startSyncWorkflow(client, connectionId, taskQueue);
     return (await handle.result()) as SyncResult;
   });
 }

@@ -5,7 +5,7 @@
 // exits with its exit code.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { onStopSignal } from './signals';
+import { onStopSignal } from '../worker/signals';
 
 const DETACHED_MARKER = 'LDSYNC_DEV_DETACHED';
 

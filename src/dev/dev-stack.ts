@@ -18,7 +18,7 @@ import { installTemporalRuntime } from '../temporal/runtime';
 import { DEMO_CONNECTION_ID, registerDemoConnection, startDemoSimulator } from './demo';
 import { type DevState, readLiveDevState, removeDevState, writeDevState } from './dev-state';
 import { ensureDevEncryptionKey } from './encryption-key';
-import { startSyncWorker } from './sync-worker';
+import { startSyncWorker } from '../worker/sync-worker';
 import { Teardown } from './teardown';
 
 export interface DevStackOptions {
@@ -40,6 +40,8 @@ export interface DevStack {
   client: Client;
   /** The id of the connection to the simulator, when one was registered. */
   demoConnectionId?: string;
+  /** The task queue the in-process worker polls. */
+  taskQueue: string;
   /** Rejects if the in-process worker dies; the caller should then stop the stack. */
   workerStopped: Promise<void>;
   stop(): Promise<void>;
@@ -48,7 +50,7 @@ export interface DevStack {
 export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
   const { env, logger, say } = opts;
   const dataDir = resolveDataDir(env);
-  const running = await readLiveDevState(dataDir);
+  const running = readLiveDevState(dataDir);
   if (running) {
     throw new Error(`ldsync dev is already running (pid ${running.pid}) with data in ${dataDir}; stop it first`);
   }
@@ -115,7 +117,6 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         taskQueue,
         pool,
         cipher,
-        logger,
         workflowBundle,
       }),
     );
@@ -148,6 +149,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       state,
       client: temporal.client,
       demoConnectionId: simulatorUrl ? DEMO_CONNECTION_ID : undefined,
+      taskQueue,
       workerStopped: worker.stopped,
       stop,
     };

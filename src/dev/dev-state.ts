@@ -1,25 +1,33 @@
 // `<dataDir>/dev-state.json` tells other ldsync commands (sync, status, connections ...) where the
 // running `ldsync dev` stack is. It exists only while `ldsync dev` runs. It may hold a database
-// password, so only the owner can read it.
+// password, so only the owner can read it. This module owns the file: its name, its shape, writing it
+// and reading it back.
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEV_STATE_FILE, processIsAlive } from '../cli/context';
 
+export const DEV_STATE_FILE = 'dev-state.json';
+
+// What `ldsync dev` writes. Readers need only pid and databaseUrl; a file written by hand (tests,
+// an older version) may leave the rest out.
 const DevStateSchema = z.object({
   pid: z.number().int(),
-  startedAt: z.string(),
-  databaseUrl: z.string(),
+  databaseUrl: z.string().min(1),
+  startedAt: z.string().optional(),
   /** the database came from DATABASE_URL (not the embedded one) */
   databaseFromEnv: z.boolean().optional(),
-  temporalAddress: z.string(),
-  namespace: z.string(),
-  uiUrl: z.string(),
-  taskQueue: z.string(),
-  encryptionKeyFile: z.string().optional(),
+  temporalAddress: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  uiUrl: z.string().optional(),
+  taskQueue: z.string().optional(),
+  encryptionKeyFile: z.string().min(1).optional(),
   simulatorUrl: z.string().optional(),
 });
 export type DevState = z.infer<typeof DevStateSchema>;
+
+export type DevStateLookup =
+  { kind: 'live'; state: DevState } | { kind: 'absent' } | { kind: 'stale' } | { kind: 'invalid'; problem: string };
 
 export function devStatePath(dataDir: string): string {
   return path.join(dataDir, DEV_STATE_FILE);
@@ -33,29 +41,45 @@ export async function writeDevState(dataDir: string, state: DevState): Promise<v
   await fs.rename(staging, file);
 }
 
-/** The state of a running `ldsync dev`, or undefined when none runs (a file left by a killed one is ignored). */
-export async function readLiveDevState(dataDir: string): Promise<DevState | undefined> {
+/** What the file says, and whether the `ldsync dev` that wrote it still runs. */
+export function lookupDevState(dataDir: string): DevStateLookup {
   let text: string;
   try {
-    text = await fs.readFile(devStatePath(dataDir), 'utf8');
+    text = readFileSync(devStatePath(dataDir), 'utf8');
   } catch {
-    return undefined;
+    return { kind: 'absent' };
   }
-  const parsed = DevStateSchema.safeParse(parseJson(text));
-  if (!parsed.success || !processIsAlive(parsed.data.pid)) return undefined;
-  return parsed.data;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', problem: 'not JSON' };
+  }
+  const parsed = DevStateSchema.safeParse(json);
+  if (!parsed.success) {
+    return { kind: 'invalid', problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+  // A file left by a killed `ldsync dev` names a database that is no longer running.
+  if (!processIsAlive(parsed.data.pid)) return { kind: 'stale' };
+  return { kind: 'live', state: parsed.data };
+}
+
+/** The state of a running `ldsync dev`, or undefined when none runs (a file left by a killed one is ignored). */
+export function readLiveDevState(dataDir: string): DevState | undefined {
+  const found = lookupDevState(dataDir);
+  return found.kind === 'live' ? found.state : undefined;
 }
 
 /** Removes the file if it is this process's. */
 export async function removeDevState(dataDir: string): Promise<void> {
-  const state = await readLiveDevState(dataDir);
-  if (state?.pid === process.pid) await fs.rm(devStatePath(dataDir), { force: true });
+  if (readLiveDevState(dataDir)?.pid === process.pid) await fs.rm(devStatePath(dataDir), { force: true });
 }
 
-function parseJson(text: string): unknown {
+export function processIsAlive(pid: number): boolean {
   try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -3,8 +3,10 @@
 // by an earlier run must stay readable). LDSYNC_ENCRYPTION_KEY, when set, always wins.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ENCRYPTION_KEY_FILE } from '../cli/context';
 import { generateEncryptionKey } from '../crypto/token-cipher';
+
+/** The local key file in the data directory (the CLI reads it too, when LDSYNC_ENCRYPTION_KEY is unset). */
+export const ENCRYPTION_KEY_FILE = 'encryption.key';
 
 export interface DevEncryptionKey {
   key: string;

@@ -35,10 +35,6 @@ export class ClientOptionsError extends TypeError {
   override name = 'ClientOptionsError';
 }
 
-export function isLaunchDarklyError(err: unknown): err is LaunchDarklyError {
-  return err instanceof LaunchDarklyError;
-}
-
 /** Where a request went, in the words an operator reads: `flags of project "web" (GET /api/v2/flags/web)`. */
 export interface EndpointRef {
   /** Request path without the query, e.g. `/api/v2/flags/web`; becomes `LaunchDarklyError.endpoint`. */

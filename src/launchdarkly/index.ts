@@ -1,21 +1,25 @@
-// The LaunchDarkly room's public surface: the client, its types, errors and the shared rate limiter.
+// The LaunchDarkly room's public surface: the client, the endpoint builders and schema building
+// blocks the stream modules use, errors and the shared rate limiter.
+export { LaunchDarklyClient } from './client';
 export {
-  API_VERSIONS,
   BASE_URLS,
-  DEFAULT_API_VERSION,
-  ENVIRONMENTS_PER_FLAG_REQUEST,
-  LaunchDarklyClient,
-  PAGE_SIZES,
   USER_AGENT,
-  type ApiVersion,
-  type EndpointCheck,
-  type FlagPass,
   type LaunchDarklyClientOptions,
   type RequestInfo,
   type RetryInfo,
-} from './client';
-export { ClientOptionsError, LaunchDarklyError, isLaunchDarklyError } from './errors';
+} from './client-options';
+export {
+  enc,
+  itemEndpoint,
+  keyOrId,
+  listEndpoint,
+  type ItemEndpoint,
+  type ListEndpoint,
+  type QueryValue,
+} from './endpoint';
+export { ClientOptionsError, LaunchDarklyError, type EndpointRef } from './errors';
 export { closeHttpPools } from './http';
+export { mapLimit } from './map-limit';
 export { unreachableReason } from './reachability';
 export type { Page, PageOptions } from './pagination';
 export {
@@ -28,4 +32,4 @@ export {
   type WaitKind,
 } from './rate-limiter';
 export { redactSecrets } from './redact';
-export type { Environment, Flag, FlagEnvironment, FlagStatus, Project, Raw, Team, TeamMaintainer } from './schemas';
+export { CollectionSchema, Link, describeIssue, epochMs, optionalText, rawOf, tags, type Raw } from './schemas';

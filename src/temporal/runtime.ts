@@ -1,27 +1,55 @@
 // The Temporal runtime (one per process) logs through our pino logger, so worker, SDK-core and
 // workflow logs share one format. It installs no signal handlers: `ldsync dev`, `ldsync worker` and
 // the test runner decide themselves in which order things stop.
+//
+// With LDSYNC_METRICS_ADDRESS (e.g. `0.0.0.0:9464`) it also serves Prometheus metrics on
+// `http://<address>/metrics`: the SDK's own (`temporal_*`, default naming, durations in ms, which is
+// what Temporal's "Core SDK" Grafana dashboard expects) and the sync's (`ldsync_*`, recorded through
+// the activity metric meter by activities/sync-metrics.ts). Unset: no endpoint.
 import { IllegalStateError, type Logger as TemporalLogger, type LogLevel, type LogMetadata } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+import { SYNC_HISTOGRAM_BUCKETS } from '../../activities/sync-metrics';
+import { metricsAddressFromEnv } from '../config';
 import { createLogger, type Logger } from '../logger';
+
+export interface TemporalRuntimeOptions {
+  /** `IP:port` for the Prometheus endpoint; default LDSYNC_METRICS_ADDRESS; undefined: no metrics */
+  metricsAddress?: string | undefined;
+}
 
 let installed = false;
 
 /** Installs the runtime once; later calls do nothing. Must run before any NativeConnection or Worker exists. */
-export function installTemporalRuntime(logger: Logger = createLogger()): void {
+export function installTemporalRuntime(
+  logger: Logger = createLogger(),
+  options: TemporalRuntimeOptions = { metricsAddress: metricsAddressFromEnv() },
+): void {
   if (installed) return;
   installed = true;
+  const { metricsAddress } = options;
   try {
     Runtime.install({
       logger: pinoTemporalLogger(logger.child({ component: 'temporal' })),
       shutdownSignals: [],
-      // SDK-core's own logs are forwarded into the same logger; below WARN they are chatter.
-      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+      telemetryOptions: {
+        // SDK-core's own logs are forwarded into the same logger; below WARN they are chatter.
+        logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+        ...(metricsAddress ? { metrics: prometheusMetrics(metricsAddress) } : {}),
+      },
     });
   } catch (err) {
     // Something already created the default runtime (e.g. @temporalio/testing): keep it.
-    if (!(err instanceof IllegalStateError)) throw err;
+    if (err instanceof IllegalStateError) return;
+    if (metricsAddress && err instanceof Error && /prometheus|socket address/i.test(err.message)) {
+      throw new Error(`LDSYNC_METRICS_ADDRESS=${metricsAddress}: ${err.message}`, { cause: err });
+    }
+    throw err;
   }
+}
+
+/** The Prometheus exporter's options: SDK defaults (no `_total`/unit suffixes), buckets for ldsync's histograms. */
+export function prometheusMetrics(bindAddress: string): NonNullable<RuntimeOptions['telemetryOptions']>['metrics'] {
+  return { prometheus: { bindAddress, histogramBucketOverrides: SYNC_HISTOGRAM_BUCKETS } };
 }
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

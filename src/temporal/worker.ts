@@ -12,6 +12,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../config';
+import { activityLogInterceptors } from './log-interceptor';
 import { installTemporalRuntime } from './runtime';
 
 /** The repository's workflows (the folder's index.ts), resolved from the repo root so it works under tsx. */
@@ -86,6 +87,9 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<Worker>
     activities: opts.activities,
     ...workflowCode(opts),
     identity: opts.identity ?? `${workerIdentityPrefix()}${process.pid}`,
+    // Connection id, run id, stream and scope on every activity log line (no workflow interceptor:
+    // the workflow bundle, and so replay, stays as it is).
+    interceptors: { activity: [activityLogInterceptors] },
     // The SDK's default of 0 cancels in-flight activities the moment shutdown starts; a page being
     // written gets time to finish and heartbeat its cursor instead.
     shutdownGraceTime: '10s',

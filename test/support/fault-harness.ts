@@ -18,7 +18,7 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { PROJECT_ROOT } from '../../src/config';
 import { generateEncryptionKey, parseEncryptionKey, TokenCipher } from '../../src/crypto/token-cipher';
 import { addConnection, createPool } from '../../src/db';
-import { createIsolatedDatabase } from '../../src/db/test-database';
+import { createIsolatedDatabase } from './test-database';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { SYNC_WORKFLOW_TYPE, searchAttributes, syncWorkflowId, type SyncResult } from '../../src/shared';
 import { findTemporalCli } from '../../src/temporal/cli-binary';

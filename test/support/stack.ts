@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Client } from '@temporalio/client';
 import { type NativeConnection } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
-import { createIsolatedDatabase } from '../../src/db/test-database';
+import { createIsolatedDatabase } from './test-database';
 import { Teardown } from '../../src/dev/teardown';
 import { connectClient, connectNative } from '../../src/temporal/connection';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';

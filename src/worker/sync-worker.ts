@@ -1,10 +1,9 @@
 // A running sync worker with the project's activities wired to their dependencies: what
-// `ldsync worker` runs on its own and `ldsync dev` runs in-process.
+// `ldsync worker` runs on its own (run-worker.ts) and `ldsync dev` runs in-process.
 import { type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../../activities';
 import { type TokenCipher } from '../crypto/token-cipher';
-import { type Logger } from '../logger';
 import { createSyncWorker } from '../temporal/worker';
 
 export interface SyncWorkerDeps {
@@ -13,7 +12,6 @@ export interface SyncWorkerDeps {
   taskQueue: string;
   pool: pg.Pool;
   cipher: TokenCipher;
-  logger: Logger;
   /** Made earlier with bundleSyncWorkflows(); bundled on the spot otherwise. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
@@ -31,7 +29,7 @@ export async function startSyncWorker(deps: SyncWorkerDeps): Promise<RunningSync
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ pool: deps.pool, cipher: deps.cipher, logger: deps.logger }),
+    activities: createActivities({ pool: deps.pool, cipher: deps.cipher }),
     workflowBundle: deps.workflowBundle,
   });
   const stopped = worker.run();

@@ -2,7 +2,7 @@
 // in parallel against one Postgres server. `adminUrl` must be allowed to CREATE DATABASE.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate } from './migrate';
+import { migrate } from '../../src/db/migrate';
 
 export interface IsolatedDatabase {
   url: string;
