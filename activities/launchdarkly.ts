@@ -3,7 +3,12 @@
 import type { Pool } from 'pg';
 import { getConnection, getConnectionToken } from '../src/db';
 import type { TokenCipher } from '../src/crypto/token-cipher';
-import { LaunchDarklyClient, rateLimiterFor, type LaunchDarklyClientOptions } from '../src/launchdarkly';
+import {
+  LaunchDarklyClient,
+  rateLimiterFor,
+  type LaunchDarklyClientOptions,
+  type RateLimiterOptions,
+} from '../src/launchdarkly';
 import { connectionNotFound } from './failures';
 import type { StreamHooks } from './stream-runner';
 
@@ -12,6 +17,8 @@ export interface ClientDeps {
   cipher: TokenCipher;
   /** overrides for every client (tests shorten timeouts and retries) */
   clientOptions?: Partial<Omit<LaunchDarklyClientOptions, 'token' | 'baseUrl' | 'apiVersion'>>;
+  /** options of each connection's shared limiter, e.g. `maxPerSecond` (LDSYNC_RATE_LIMIT_PER_SECOND) */
+  limiterOptions?: RateLimiterOptions;
 }
 
 /**
@@ -37,7 +44,7 @@ export async function clientForConnection(
     apiVersion: connection.apiVersion as LaunchDarklyClientOptions['apiVersion'],
     token,
     // One limiter per connection and process: concurrent activities share LaunchDarkly's windows.
-    limiter: rateLimiterFor(`${connectionId}@${connection.baseUrl}`),
+    limiter: rateLimiterFor(`${connectionId}@${connection.baseUrl}`, deps.limiterOptions),
     onWait: (info) => hooks.onWait(info),
     beforeRequest: (info) => hooks.beforeRequest(info),
     onRetry: (info) => hooks.onRetry(info),

@@ -2,6 +2,7 @@
 //   dist/src, dist/workflows, dist/activities  the compiled JavaScript (tsconfig.build.json)
 //   dist/migrations                            the SQL migrations, where the compiled code looks for them
 //   dist/workflow-bundle.js                    the workflow code bundled once (webpack, via the SDK)
+//   dist/workflow-bundle-otel.js               the same plus the OpenTelemetry workflow interceptors
 // `node dist/src/main.js worker` then starts without tsx and without bundling. Development needs
 // none of this: bin/ldsync.js runs the TypeScript sources through tsx and bundles at start.
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,8 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../src/config';
 import { pinoTemporalLogger } from '../src/temporal/runtime';
-import { PREBUILT_BUNDLE_FILE, WORKFLOWS_PATH } from '../src/temporal/worker';
+import { OTEL_WORKFLOW_INTERCEPTORS_MODULE } from '../src/temporal/tracing-options';
+import { PREBUILT_BUNDLE_FILE, tracingBundlePath, WORKFLOWS_PATH } from '../src/temporal/worker';
 import { createLogger } from '../src/logger';
 
 const DIST = path.join(PROJECT_ROOT, 'dist');
@@ -38,6 +40,14 @@ async function main(): Promise<void> {
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger });
   const bundlePath = path.join(DIST, PREBUILT_BUNDLE_FILE);
   await fs.writeFile(bundlePath, bundle.code);
+  // The same workflows plus the OpenTelemetry workflow interceptors, for workers with
+  // LDSYNC_TRACING=otlp (a bundle ignores the Worker's workflowModules); the plain one stays as is.
+  const traced = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger,
+    workflowInterceptorModules: [OTEL_WORKFLOW_INTERCEPTORS_MODULE],
+  });
+  await fs.writeFile(tracingBundlePath(bundlePath), traced.code);
 
   const kib = Math.round(Buffer.byteLength(bundle.code) / 1024);
   say(`wrote dist/ and ${path.relative(PROJECT_ROOT, bundlePath)} (${kib} KiB) in ${elapsed(started)}`);

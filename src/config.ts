@@ -23,6 +23,31 @@ const EnvSchema = z.object({
     .string()
     .refine(isSocketAddress, 'expected IP:port, e.g. 0.0.0.0:9464 or [::]:9464 (an IP address, not a host name)')
     .optional(),
+  /** Activities one worker process runs at once (the SDK's `maxConcurrentActivityTaskExecutions`; SDK default 100) */
+  LDSYNC_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Workflow tasks one worker process runs at once (`maxConcurrentWorkflowTaskExecutions`; SDK default 40, at least 2) */
+  LDSYNC_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  /**
+   * Requests per second one worker process sends to one LaunchDarkly connection, at most (a cap of its
+   * own on top of the X-Ratelimit-* headers; N workers send up to N × this); unset: headers only
+   */
+  LDSYNC_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(10_000).optional(),
+  /**
+   * Activities per second the Temporal server hands out on the task queue to all workers together
+   * (`maxTaskQueueActivitiesPerSecond`; every worker should set the same value); unset: no limit
+   */
+  LDSYNC_TASK_QUEUE_ACTIVITIES_PER_SECOND: z.coerce.number().positive().max(100_000).optional(),
+  /**
+   * `otlp`: the worker traces workflows and activities (@temporalio/interceptors-opentelemetry) and
+   * exports the spans over OTLP/HTTP to the standard OTEL_EXPORTER_OTLP_* endpoint; `off` (default): none
+   */
+  LDSYNC_TRACING: z.enum(['off', 'otlp']).default('off'),
+  /** OTLP/HTTP traces URL as is, e.g. `http://collector:4318/v1/traces` (OpenTelemetry's standard variable) */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /** OTLP/HTTP base URL, `/v1/traces` appended (standard); both unset: `http://localhost:4318/v1/traces` */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The `service.name` of the worker's spans (standard); default `ldsync-worker` */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -7,6 +7,8 @@ import { DEFAULT_SIMULATOR_PORT, runSync } from '../dev/demo';
 import { runDetachedCopy, runsDetached, stopWhenParentExits } from '../dev/detached';
 import { describeDevStack, startDevStack } from '../dev/dev-stack';
 import { runWorker } from '../worker/run-worker';
+import { limitsFromEnv } from '../worker/sync-worker';
+import { tracingFromEnv } from '../temporal/tracing-options';
 import { onStopSignal } from '../worker/signals';
 import { createLogger } from '../logger';
 import { DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT } from '../temporal/dev-server';
@@ -34,10 +36,20 @@ export function registerDevCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('Run a sync worker against TEMPORAL_ADDRESS on LDSYNC_TASK_QUEUE until SIGINT/SIGTERM.')
+    .description(
+      'Run a sync worker against TEMPORAL_ADDRESS on LDSYNC_TASK_QUEUE until SIGINT/SIGTERM ' +
+        '(limits: LDSYNC_MAX_CONCURRENT_ACTIVITIES, LDSYNC_MAX_CONCURRENT_WORKFLOW_TASKS, ' +
+        'LDSYNC_RATE_LIMIT_PER_SECOND, LDSYNC_TASK_QUEUE_ACTIVITIES_PER_SECOND).',
+    )
     .action(async () => {
       const env = loadEnv();
-      await runWorker({ env, databaseUrl: resolveDatabaseUrl(env), cipher: resolveTokenCipher(env) });
+      await runWorker({
+        env,
+        databaseUrl: resolveDatabaseUrl(env),
+        cipher: resolveTokenCipher(env),
+        limits: limitsFromEnv(env),
+        tracing: tracingFromEnv(env),
+      });
     });
 }
 

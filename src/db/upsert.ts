@@ -108,6 +108,16 @@ function withoutNul(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The page as one JSON text. A replacer puts JSON.stringify on its slow path for every value, so the
+ * page is serialised plainly first; JSON escapes U+0000 as `\u0000`, so the text says exactly whether
+ * the slow, replacing pass is needed (a literal `\\u0000` only costs that pass, never correctness).
+ */
+function pageJson(records: ColumnRecord[]): string {
+  const text = JSON.stringify(records);
+  return text.includes('\\u0000') ? JSON.stringify(records, withoutNul) : text;
+}
+
 export async function upsertBatch(
   client: PoolClient,
   key: StreamKey,
@@ -115,7 +125,7 @@ export async function upsertBatch(
 ): Promise<{ counts: RowCounts; newlySeen: number }> {
   const { rows } = await client.query<{ inserted: number; updated: number; unchanged: number; newly_seen: number }>(
     upsertSql(batch.spec),
-    [key.connectionId, key.runId, key.stream, key.scope, JSON.stringify(batch.records, withoutNul)],
+    [key.connectionId, key.runId, key.stream, key.scope, pageJson(batch.records)],
   );
   const row = rows[0] ?? { inserted: 0, updated: 0, unchanged: 0, newly_seen: 0 };
   return {

@@ -18,7 +18,7 @@ import { installTemporalRuntime } from '../temporal/runtime';
 import { DEMO_CONNECTION_ID, registerDemoConnection, startDemoSimulator } from './demo';
 import { type DevState, readLiveDevState, removeDevState, writeDevState } from './dev-state';
 import { ensureDevEncryptionKey } from './encryption-key';
-import { startSyncWorker } from '../worker/sync-worker';
+import { limitsFromEnv, startSyncWorker } from '../worker/sync-worker';
 import { Teardown } from './teardown';
 
 export interface DevStackOptions {
@@ -118,6 +118,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         pool,
         cipher,
         workflowBundle,
+        limits: limitsFromEnv(env),
       }),
     );
     teardown.add('worker', () => worker.stop());

@@ -9,6 +9,10 @@
 // requests sent after it and still in flight, so those are subtracted from what the header says.
 // Without that, the first response of a new window overstates the budget by the number of requests
 // in flight, and concurrent readers overrun every window by that much.
+//
+// Several worker processes reading one account share its budget through the same headers: each sees
+// what LaunchDarkly counted for everyone. `maxPerSecond` adds a cap of our own on top (per limiter,
+// so per connection and process): requests are spaced 1/rate apart, never faster.
 
 import type { ErrorType } from '../shared';
 
@@ -45,6 +49,11 @@ export interface RateLimiterOptions {
   maxResetWaitMs?: number;
   /** While a wait lasts, `onWait` is called again this often (heartbeating callers stay alive). Default 5 s. */
   notifyIntervalMs?: number;
+  /**
+   * A cap of our own: at most this many requests per second (spaced evenly) through this limiter,
+   * whatever the headers allow. Unset: only LaunchDarkly's headers pace requests.
+   */
+  maxPerSecond?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -143,6 +152,10 @@ export class RateLimiter {
   private readonly notifyIntervalMs: number;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** ms between two requests under `maxPerSecond`; 0 without a cap. */
+  private readonly spacingMs: number;
+  /** Epoch ms before which the cap lets no further request through. */
+  private nextSlotAt = 0;
 
   private global: Window | undefined;
   private readonly routes = new Map<string, Window>();
@@ -160,6 +173,11 @@ export class RateLimiter {
     this.notifyIntervalMs = options.notifyIntervalMs ?? 5_000;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    const perSecond = options.maxPerSecond;
+    if (perSecond !== undefined && !(perSecond > 0 && Number.isFinite(perSecond))) {
+      throw new RangeError(`maxPerSecond must be a positive number, got ${perSecond}`);
+    }
+    this.spacingMs = perSecond === undefined ? 0 : 1000 / perSecond;
   }
 
   /**
@@ -192,6 +210,9 @@ export class RateLimiter {
   blockFor(route: string): WaitInfo | null {
     const now = this.now();
     if (this.pause.until > now) return this.pause;
+    if (this.spacingMs > 0 && this.nextSlotAt > now) {
+      return { until: this.nextSlotAt, reason: 'configured request rate cap reached; waiting for the next slot' };
+    }
     const exhausted = (w: Window | undefined) => w !== undefined && w.resetAt > now && w.remaining <= 1;
     const resetWait = (w: Window) => Math.min(w.resetAt, now + this.maxResetWaitMs) + this.marginMs;
     if (this.global && exhausted(this.global)) {
@@ -209,6 +230,7 @@ export class RateLimiter {
 
   private spend(route: string): void {
     const now = this.now();
+    if (this.spacingMs > 0) this.nextSlotAt = Math.max(now, this.nextSlotAt) + this.spacingMs;
     if (this.global && this.global.resetAt > now) this.global.remaining -= 1;
     const routeWindow = this.routes.get(route);
     if (routeWindow && routeWindow.resetAt > now) routeWindow.remaining -= 1;

@@ -32,8 +32,35 @@ function isSecretString(value: string, secrets: readonly string[]): boolean {
  * Array elements that are secrets are dropped too, so arrays may shrink.
  */
 export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
-  const out = redact(value, options.secrets ?? []);
+  const secrets = options.secrets ?? [];
+  // Most items (flags, statuses) hold no secret: a walk that allocates nothing finds that out, and
+  // only an item that has one is copied field by field. The result is a copy either way.
+  if (!containsSecret(value, secrets)) return structuredCopy(value);
+  const out = redact(value, secrets);
   return (out === DROP ? undefined : out) as T;
+}
+
+function containsSecret(value: unknown, secrets: readonly string[]): boolean {
+  if (typeof value === 'string') return isSecretString(value, secrets);
+  if (Array.isArray(value)) return value.some((v) => containsSecret(v, secrets));
+  if (value !== null && typeof value === 'object') {
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (isSecretField(k, v) || containsSecret(v, secrets)) return true;
+    }
+  }
+  return false;
+}
+
+/** A deep copy of plain JSON. */
+function structuredCopy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(structuredCopy) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k in value) out[k] = structuredCopy((value as Record<string, unknown>)[k]);
+    return out as T;
+  }
+  return value;
 }
 
 const DROP = Symbol('drop');

@@ -1,6 +1,7 @@
-// What a stream module declares, and the two builders that turn a declaration into what the generic
-// read→write loop (activities/stream-activities.ts) runs: a stream reads pages of items from
-// LaunchDarkly, maps each item to rows of one or more tables, and names the keys it fans out over.
+// What a stream module declares, and the builders that turn a declaration into what the generic
+// read→write loop (activities/streams.ts, activities/stream-runner.ts) runs: a stream reads pages
+// of items from LaunchDarkly, maps each item to rows of one or more tables, and names the keys it
+// fans out over.
 // Pure declarations: no I/O here. The client does the requests, the database layer the SQL.
 import { z } from 'zod';
 import type { Cascade, ColumnRecord, SqlType, TableSpec } from '../db/table-spec';

@@ -7,19 +7,26 @@ import type { TokenCipher } from '../crypto/token-cipher';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { connectNative } from '../temporal/connection';
+import { createWorkerTracing, type TracingOptions } from '../temporal/tracing';
 import { onStopSignal } from './signals';
-import { startSyncWorker } from './sync-worker';
+import { limitsFromEnv, type SyncWorkerLimits, startSyncWorker } from './sync-worker';
 
 export interface WorkerSettings {
   env: Env;
   databaseUrl: string;
   cipher: TokenCipher;
+  /** Default: read from `env` (limitsFromEnv). */
+  limits?: SyncWorkerLimits;
+  /** OpenTelemetry tracing (tracingFromEnv(env) at the entry point); unset: off. */
+  tracing?: TracingOptions | undefined;
 }
 
-export async function runWorker({ env, databaseUrl, cipher }: WorkerSettings): Promise<void> {
+export async function runWorker({ env, databaseUrl, cipher, limits, tracing }: WorkerSettings): Promise<void> {
   // JSON lines for log collectors unless LDSYNC_LOG_FORMAT=pretty.
   const logger = createLogger(env.LDSYNC_LOG_LEVEL, 'ldsync', env.LDSYNC_LOG_FORMAT ?? 'json');
+  const workerLimits = limits ?? limitsFromEnv(env);
   const pool = createPool(databaseUrl);
+  const workerTracing = tracing ? createWorkerTracing(tracing) : undefined;
   try {
     const native = await connectNative();
     try {
@@ -29,8 +36,19 @@ export async function runWorker({ env, databaseUrl, cipher }: WorkerSettings): P
         taskQueue: env.LDSYNC_TASK_QUEUE,
         pool,
         cipher,
+        limits: workerLimits,
+        ...(workerTracing ? { tracing: workerTracing } : {}),
       });
-      logger.info({ taskQueue: env.LDSYNC_TASK_QUEUE, namespace: native.namespace }, 'worker running');
+      logger.info(
+        {
+          taskQueue: env.LDSYNC_TASK_QUEUE,
+          namespace: native.namespace,
+          identity: worker.worker.options.identity,
+          limits: workerLimits,
+          ...(tracing ? { tracing: tracing.tracesUrl } : {}),
+        },
+        'worker running',
+      );
       const dispose = onStopSignal((signal) => {
         logger.info({ signal }, 'stopping worker (in-flight activities get 10 s)');
         void worker.stop();
@@ -44,6 +62,8 @@ export async function runWorker({ env, databaseUrl, cipher }: WorkerSettings): P
       await native.close();
     }
   } finally {
+    // The spans still buffered (the last batch) go out before the process exits.
+    await workerTracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'exporting the last spans failed'));
     await pool.end();
   }
 }

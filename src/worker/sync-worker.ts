@@ -2,9 +2,11 @@
 // `ldsync worker` runs on its own (run-worker.ts) and `ldsync dev` runs in-process.
 import { type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type pg from 'pg';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { type TokenCipher } from '../crypto/token-cipher';
-import { createSyncWorker } from '../temporal/worker';
+import type { Env } from '../config';
+import type { WorkerTracing } from '../temporal/tracing-options';
+import { createSyncWorker, type WorkerLimits } from '../temporal/worker';
 
 export interface SyncWorkerDeps {
   connection: NativeConnection;
@@ -14,6 +16,25 @@ export interface SyncWorkerDeps {
   cipher: TokenCipher;
   /** Made earlier with bundleSyncWorkflows(); bundled on the spot otherwise. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Concurrency and rate limits; `limitsFromEnv(env)` reads them from the validated environment. */
+  limits?: SyncWorkerLimits;
+  /** OpenTelemetry tracing (createWorkerTracing); unset: none. The caller flushes it after `stopped`. */
+  tracing?: WorkerTracing | undefined;
+}
+
+export interface SyncWorkerLimits extends WorkerLimits {
+  /** Requests per second to one LaunchDarkly connection from this process, at most (besides the headers). */
+  requestsPerSecond?: number | undefined;
+}
+
+/** LDSYNC_MAX_CONCURRENT_ACTIVITIES, …_WORKFLOW_TASKS, LDSYNC_RATE_LIMIT_PER_SECOND, LDSYNC_TASK_QUEUE_ACTIVITIES_PER_SECOND. */
+export function limitsFromEnv(env: Env): SyncWorkerLimits {
+  return {
+    maxConcurrentActivities: env.LDSYNC_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTasks: env.LDSYNC_MAX_CONCURRENT_WORKFLOW_TASKS,
+    taskQueueActivitiesPerSecond: env.LDSYNC_TASK_QUEUE_ACTIVITIES_PER_SECOND,
+    requestsPerSecond: env.LDSYNC_RATE_LIMIT_PER_SECOND,
+  };
 }
 
 export interface RunningSyncWorker {
@@ -25,12 +46,20 @@ export interface RunningSyncWorker {
 }
 
 export async function startSyncWorker(deps: SyncWorkerDeps): Promise<RunningSyncWorker> {
+  const { requestsPerSecond, ...workerLimits } = deps.limits ?? {};
+  const activityDeps: ActivityDeps = {
+    pool: deps.pool,
+    cipher: deps.cipher,
+    ...(requestsPerSecond !== undefined ? { limiterOptions: { maxPerSecond: requestsPerSecond } } : {}),
+  };
   const worker = await createSyncWorker({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ pool: deps.pool, cipher: deps.cipher }),
+    activities: createActivities(activityDeps),
     workflowBundle: deps.workflowBundle,
+    limits: workerLimits,
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   });
   const stopped = worker.run();
   stopped.catch(() => undefined); // observed by whoever awaits `stopped`; never an unhandled rejection
