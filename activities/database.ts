@@ -5,6 +5,7 @@
 // (failures.ts), and Temporal's retry policy takes over.
 import { Context, heartbeat, log } from '@temporalio/activity';
 import { DEFAULT_DATABASE_RETRY_BUDGET_MS, describeDatabaseError, withDatabaseRetry } from '../src/db';
+import type { Env } from '../src/config';
 import type { WaitReport } from './progress-reporter';
 
 export interface DatabaseRetrySettings {
@@ -12,15 +13,14 @@ export interface DatabaseRetrySettings {
   budgetMs: number;
 }
 
-/** The budget from `LDSYNC_DATABASE_RETRY_SECONDS` (whole seconds, 0 = no retry inside the activity), or 5 min. */
-export function databaseRetryFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseRetrySettings {
-  const raw = env.LDSYNC_DATABASE_RETRY_SECONDS?.trim();
-  if (raw === undefined || raw === '') return { budgetMs: DEFAULT_DATABASE_RETRY_BUDGET_MS };
-  if (!/^\d+$/.test(raw)) {
-    throw new RangeError(`LDSYNC_DATABASE_RETRY_SECONDS must be a whole number of seconds, got "${raw}"`);
-  }
-  return { budgetMs: Number(raw) * 1000 };
+/** The budget from the validated `LDSYNC_DATABASE_RETRY_SECONDS` (read at the entry point), or 5 min. */
+export function databaseRetryFromEnv(env: Pick<Env, 'LDSYNC_DATABASE_RETRY_SECONDS'>): DatabaseRetrySettings {
+  const seconds = env.LDSYNC_DATABASE_RETRY_SECONDS;
+  return { budgetMs: seconds === undefined ? DEFAULT_DATABASE_RETRY_BUDGET_MS : seconds * 1000 };
 }
+
+/** The default budget, for deps that name none. */
+export const DEFAULT_DATABASE_RETRY: DatabaseRetrySettings = { budgetMs: DEFAULT_DATABASE_RETRY_BUDGET_MS };
 
 export interface DatabaseCallOptions {
   settings: DatabaseRetrySettings;

@@ -9,7 +9,8 @@ import { createStreamActivities } from './streams';
 export interface ActivityDeps extends ClientDeps {
   /**
    * How long one activity attempt rides out an unreachable Postgres (retrying with backoff while it
-   * heartbeats) before failing as `database_unavailable`. Default: LDSYNC_DATABASE_RETRY_SECONDS, or 5 min.
+   * heartbeats) before failing as `database_unavailable`. The entry point reads LDSYNC_DATABASE_RETRY_SECONDS
+   * (databaseRetryFromEnv); default 5 min.
    */
   databaseRetry?: DatabaseRetrySettings;
 }

@@ -3,7 +3,8 @@
 import { ApplicationFailure, getClient, log } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { abandonRun, beginRun, failStream, finishRun, getConnection } from '../src/db';
-import { databaseRetryFromEnv, retryDatabase, type DatabaseRetrySettings } from './database';
+import { SYNC_PLAN } from '../src/streams';
+import { DEFAULT_DATABASE_RETRY, retryDatabase, type DatabaseRetrySettings } from './database';
 import { connectionNotFound, toApplicationFailure } from './failures';
 import { registeredSearchAttributes } from './search-attributes';
 import { recordRunFinished } from './sync-metrics';
@@ -19,7 +20,7 @@ const BOOKKEEPING_RETRY_CAP_MS = 40_000;
 export function createRunActivities(deps: { pool: Pool; databaseRetry?: DatabaseRetrySettings }) {
   const { pool } = deps;
   const settings = {
-    budgetMs: Math.min(BOOKKEEPING_RETRY_CAP_MS, (deps.databaseRetry ?? databaseRetryFromEnv()).budgetMs),
+    budgetMs: Math.min(BOOKKEEPING_RETRY_CAP_MS, (deps.databaseRetry ?? DEFAULT_DATABASE_RETRY).budgetMs),
   };
   const db = <R>(what: string, fn: () => Promise<R>): Promise<R> => retryDatabase(fn, { settings, what });
   /** Every failure leaves typed: a database error as `database_unavailable`, never a bare Error. */
@@ -49,7 +50,9 @@ export function createRunActivities(deps: { pool: Pool; databaseRetry?: Database
       const begun = await db('recording the run', () =>
         beginRun(pool, { ...input, trigger: input.trigger ?? 'workflow' }),
       );
-      if ('runId' in begun) return { ...begun, searchAttributes: await registeredSearchAttributes() };
+      if ('runId' in begun) {
+        return { ...begun, searchAttributes: await registeredSearchAttributes(), plan: [...SYNC_PLAN] };
+      }
       const other = begun.conflict;
       if (await isStillRunning(other.workflowId, other.workflowRunId)) {
         throw ApplicationFailure.create({

@@ -5,7 +5,10 @@
 // Every database call rides out a Postgres outage (database.ts): it is retried inside the activity,
 // while heartbeating, for the retry budget; and every failure, the first `openStream` included, leaves
 // as a typed ApplicationFailure (failures.ts). Requests are counted in `sync_run_streams` before they
-// are sent, so `requests` includes retries and requests whose page never committed.
+// are sent, so `requests` includes retries and requests whose page never committed: the next page's
+// request rides in the transaction of the page before it (no round trip of its own), the first of an
+// attempt and every retry get their own UPDATE. An attempt stopped between a page and the next
+// request counts that request unsent: `requests` may exceed what was sent by one per stopped attempt.
 import { CancelledFailure, Context, log } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import {
@@ -119,10 +122,16 @@ export async function runStream<T>(
       rows: rowsSoFar,
       requests: opened.requests,
     });
+    /** requests already counted by the last page's transaction, not sent yet */
+    let prepaid = 0;
     const hooks: StreamHooks = {
       reporter,
       onWait,
-      beforeRequest: () => db('counting a request', () => addStreamRequests(pool, key)).then(metrics.requestSent),
+      beforeRequest: async () => {
+        if (prepaid > 0) prepaid -= 1;
+        else await db('counting a request', () => addStreamRequests(pool, key));
+        metrics.requestSent();
+      },
       onRetry: (info) => {
         metrics.requestRetried(info.cause);
         logRetry(options, info);
@@ -137,10 +146,18 @@ export async function runStream<T>(
       for await (const page of source.pages(cursor, signal)) {
         const writes = source.toWrites(page.items);
         const after = cursor;
+        const next = page.cursor === END_CURSOR ? 0 : 1;
         // `after` makes a retry after a lost COMMIT answer a no-op instead of a second page.
         const counts = await db('writing a page', () =>
-          writePage(pool, key, { cursor: page.cursor, requests: 0, writes, after, scopeValues: options.scopeValues }),
+          writePage(pool, key, {
+            cursor: page.cursor,
+            requests: next,
+            writes,
+            after,
+            scopeValues: options.scopeValues,
+          }),
         );
+        prepaid = next;
         cursor = page.cursor;
         metrics.pageCommitted(counts, Date.now() - pageStarted);
         pageStarted = Date.now();

@@ -6,17 +6,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { liveKeys } from '../src/db';
 import type { StreamSummary } from '../src/shared';
-import {
-  environments,
-  flagStatuses,
-  flags,
-  projects,
-  tags,
-  teamMaintainers,
-  teams,
-  type StreamDefinition,
-} from '../src/streams';
-import { databaseRetryFromEnv, retryDatabase, type DatabaseRetrySettings } from './database';
+import { CATALOG, type StreamDefinition } from '../src/streams';
+import { DEFAULT_DATABASE_RETRY, retryDatabase, type DatabaseRetrySettings } from './database';
 import { toApplicationFailure } from './failures';
 import { clientForConnection, type ClientDeps } from './launchdarkly';
 import { END_CURSOR, runStream } from './stream-runner';
@@ -24,26 +15,38 @@ import type { KeyedStreamSummary, RunRef } from './types';
 
 type Deps = ClientDeps & { pool: Pool; databaseRetry?: DatabaseRetrySettings };
 
-export function createStreamActivities(deps: Deps) {
+/** One scope of one stream: its parameters beside the run reference, validated by the stream's schema. */
+export type StreamActivity = (input: RunRef & object) => Promise<StreamSummary | KeyedStreamSummary>;
+
+/**
+ * The catalog's activities by name, as code that calls them by name sees them: the frozen workflow
+ * versions and `syncFlagStatuses`. The catalog plan calls any activity by its type, so a new stream
+ * needs no entry here.
+ */
+export interface NamedStreamActivities {
+  syncProjects(ref: RunRef): Promise<KeyedStreamSummary>;
+  syncTags(ref: RunRef): Promise<StreamSummary>;
+  syncTeams(ref: RunRef): Promise<KeyedStreamSummary>;
+  syncTeamMaintainers(ref: RunRef & { teamKey: string }): Promise<StreamSummary>;
+  syncEnvironments(ref: RunRef & { projectKey: string }): Promise<KeyedStreamSummary>;
+  syncFlags(ref: RunRef & { projectKey: string; environmentKeys: string[] }): Promise<StreamSummary>;
+  syncFlagStatuses(ref: RunRef & { projectKey: string; environmentKey: string }): Promise<StreamSummary>;
+}
+
+/** One activity per stream of the catalog, named by the stream's `activity`. */
+export function createStreamActivities(deps: Deps): NamedStreamActivities {
   const run = streamRunner(deps);
-  return {
-    syncProjects: (ref: RunRef): Promise<KeyedStreamSummary> => run.keyed(projects.projectsStream, ref),
-    syncTags: (ref: RunRef): Promise<StreamSummary> => run.plain(tags.tagsStream, ref),
-    syncTeams: (ref: RunRef): Promise<KeyedStreamSummary> => run.keyed(teams.teamsStream, ref),
-    syncTeamMaintainers: (ref: RunRef & { teamKey: string }): Promise<StreamSummary> =>
-      run.plain(teamMaintainers.teamMaintainersStream, ref),
-    syncEnvironments: (ref: RunRef & { projectKey: string }): Promise<KeyedStreamSummary> =>
-      run.keyed(environments.environmentsStream, ref),
-    syncFlags: (ref: RunRef & { projectKey: string; environmentKeys: string[] }): Promise<StreamSummary> =>
-      run.plain(flags.flagsStream, ref),
-    syncFlagStatuses: (ref: RunRef & { projectKey: string; environmentKey: string }): Promise<StreamSummary> =>
-      run.plain(flagStatuses.flagStatusesStream, ref),
-  };
+  const activities: Record<string, StreamActivity> = {};
+  for (const definition of Object.values(CATALOG)) {
+    activities[definition.activity] = (input) =>
+      definition.fanOut ? run.keyed(definition, input) : run.plain(definition, input).then(({ summary }) => summary);
+  }
+  return activities as unknown as NamedStreamActivities;
 }
 
 function streamRunner(deps: Deps) {
   const { pool } = deps;
-  const databaseRetry = deps.databaseRetry ?? databaseRetryFromEnv();
+  const databaseRetry = deps.databaseRetry ?? DEFAULT_DATABASE_RETRY;
 
   /** A database call outside the loop (the keys to fan out over), typed like the rest. */
   async function database<R>(ref: RunRef, what: string, fn: () => Promise<R>): Promise<R> {
@@ -54,7 +57,11 @@ function streamRunner(deps: Deps) {
     }
   }
 
-  async function plain<P, I>(definition: StreamDefinition<P, I>, input: RunRef & object): Promise<StreamSummary> {
+  /** Runs one scope of a stream: its summary, and the scope's key values. */
+  async function plain<P, I>(
+    definition: StreamDefinition<P, I>,
+    input: RunRef & object,
+  ): Promise<{ summary: StreamSummary; scopeValues: string[] }> {
     const parsed = definition.params.safeParse(input);
     if (!parsed.success) {
       throw ApplicationFailure.create({
@@ -68,7 +75,7 @@ function streamRunner(deps: Deps) {
     const scope = scopeValues.join('/');
     const what = definition.label(params);
     const tables = definition.tables.map((t) => t.spec);
-    return runStream<I>(
+    const summary = await runStream<I>(
       {
         pool,
         ref: input,
@@ -104,19 +111,18 @@ function streamRunner(deps: Deps) {
         };
       },
     );
+    return { summary, scopeValues };
   }
 
   /** A stream the workflow fans out over: its summary, and the live keys of its fan-out column. */
   async function keyed<P, I>(definition: StreamDefinition<P, I>, input: RunRef & object): Promise<KeyedStreamSummary> {
-    const summary = await plain(definition, input);
+    const { summary, scopeValues } = await plain(definition, input);
     const fanOut = definition.fanOut;
-    if (!fanOut) throw new Error(`stream ${definition.name} declares no fan-out`);
-    if (summary.status === 'skipped') return { ...summary, keys: [] };
-    const params = definition.params.parse(input);
     const [table] = definition.tables;
-    if (!table) throw new Error(`stream ${definition.name} writes no table`);
+    if (!fanOut || !table) throw new Error(`stream ${definition.name} declares no fan-out`);
+    if (summary.status === 'skipped') return { ...summary, keys: [] };
     const keys = await database(input, `reading the stored ${table.spec.table}`, () =>
-      liveKeys(pool, input.connectionId, table.spec, fanOut.column, definition.scopeOf(params)),
+      liveKeys(pool, input.connectionId, table.spec, fanOut.column, scopeValues),
     );
     return { ...summary, keys };
   }

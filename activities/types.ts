@@ -1,6 +1,6 @@
 // Inputs and outputs of the activities: ids, keys and counts only (invariants 1 and 2).
 import type { BegunRun } from '../src/db';
-import type { RunStatus, RunTrigger, StreamName, StreamSummary } from '../src/shared';
+import type { PlannedStream, RunStatus, RunTrigger, StreamName, StreamSummary } from '../src/shared';
 
 /** Identifies the run a stream activity works for, and where it reports live progress. */
 export interface RunRef {
@@ -22,6 +22,8 @@ export interface BeginRunInput {
 export interface BeginRunResult extends BegunRun {
   /** the project's search attributes this namespace has registered (the workflow upserts only those) */
   searchAttributes?: string[];
+  /** what the run syncs, from the catalog (absent from workers before the catalog plan: the fixed fan-out runs) */
+  plan?: PlannedStream[];
 }
 
 /** A stream summary that also names the keys the workflow fans out over (projects, teams, environments). */

@@ -8,11 +8,8 @@
 //   DATABASE_URL=postgres://… npx tsx scripts/bench-connections.ts [--sizes 1,5,10] [--workers 1,2]
 //     [--projects 1] [--environments 2] [--flags 30] [--teams 2] [--rate 20] [--window-ms 1000]
 //     [--max-concurrent-activities N] [--rate-limit-per-second R]
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../src/config';
 import { generateEncryptionKey, parseEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { addConnection, createPool } from '../src/db';
 import { startSimulator, type Simulator } from '../src/simulator';
@@ -20,6 +17,7 @@ import { SYNC_WORKFLOW_TYPE, syncWorkflowId, type SyncResult } from '../src/shar
 import { connectClient } from '../src/temporal/connection';
 import { startDevServer } from '../src/temporal/dev-server';
 import { createIsolatedDatabase } from '../test/support/test-database';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 
 /** Fixed ports outside the ephemeral range: Temporal, then one simulator per connection from SIM_BASE_PORT. */
 const TEMPORAL_PORT = 17690;
@@ -42,39 +40,6 @@ const { values } = parseArgs({
 const list = (s: string) => s.split(',').map((v) => Number(v.trim()));
 const sizes = list(values.sizes);
 const workerCounts = list(values.workers);
-
-interface WorkerProcess {
-  child: ChildProcess;
-  ready: Promise<void>;
-  output(): string;
-}
-
-function startWorker(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ldsync.js'), 'worker'], {
-    env: { ...process.env, LDSYNC_LOG_LEVEL: 'info', LDSYNC_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('"worker running"')) resolve();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}):\n${out.slice(-2000)}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready, output: () => out };
-}
-
-async function stopWorker(w: WorkerProcess): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => w.child.once('exit', resolve));
-  w.child.kill('SIGTERM');
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** kB of a /proc/<pid>/status field (VmHWM, VmRSS); 0 once the process is gone. */
 function procStatusKb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
@@ -140,7 +105,7 @@ async function main(): Promise<void> {
             : {}),
           ...(values['rate-limit-per-second'] ? { LDSYNC_RATE_LIMIT_PER_SECOND: values['rate-limit-per-second'] } : {}),
         };
-        const started = Array.from({ length: w }, () => startWorker(env));
+        const started = Array.from({ length: w }, () => startWorkerProcess(env));
         workers.push(...started);
         await Promise.all(started.map((p) => p.ready));
         const ids: string[] = [];
@@ -197,7 +162,7 @@ async function main(): Promise<void> {
           [...peakRss.values()].map(mb).join('/'),
         ]);
         console.error(`done: N=${n} workers=${w} in ${(wallMs / 1000).toFixed(1)} s`);
-        await Promise.all(started.map((p) => stopWorker(p)));
+        await Promise.all(started.map((p) => stopWorkerProcess(p)));
       }
     }
 
@@ -213,7 +178,7 @@ async function main(): Promise<void> {
     console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     for (const r of rows) console.log(line(r));
   } finally {
-    await Promise.all(workers.map((w) => stopWorker(w)));
+    await Promise.all(workers.map((w) => stopWorkerProcess(w)));
     for (const c of cleanups) await c().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
   }
 }

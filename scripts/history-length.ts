@@ -1,12 +1,8 @@
-// `npx tsx scripts/history-length.ts [--projects P --environments E --flags F] [--record DIR]`
+// `npx tsx scripts/history-length.ts [--projects P --environments E --flags F]`
 // Runs one full sync of a simulated account through the real stack (a Temporal dev server, Postgres from
 // DATABASE_URL or embedded, the simulator over HTTP, an in-process worker) and prints the parent
-// workflow's history length and event types. With --record, writes the parent's and one child's history
-// as JSON for test/replay.test.ts.
-import fs from 'node:fs/promises';
-import path from 'node:path';
+// workflow's history length and event types. Replay fixtures: scripts/record-histories.ts.
 import { parseArgs } from 'node:util';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSyncHarness } from '../test/support/sync-harness';
 
 async function main(): Promise<void> {
@@ -16,7 +12,6 @@ async function main(): Promise<void> {
       environments: { type: 'string', default: '5' },
       flags: { type: 'string', default: '2000' },
       seed: { type: 'string', default: '1' },
-      record: { type: 'string' },
     },
   });
   const sizes = {
@@ -46,28 +41,9 @@ async function main(): Promise<void> {
         byType: Object.fromEntries([...byType].sort((a, b) => b[1] - a[1])),
       }),
     );
-    if (values.record) {
-      const dir = values.record;
-      await fs.mkdir(dir, { recursive: true });
-      const childId = `ldsync-${h.connectionId}/flag-statuses/${firstProject(h)}`;
-      const child = await h.stack.client.workflow.getHandle(childId).fetchHistory();
-      await fs.writeFile(path.join(dir, 'parent.json'), historyToJSON(history));
-      await fs.writeFile(path.join(dir, 'child.json'), historyToJSON(child));
-      await fs.writeFile(
-        path.join(dir, 'ids.json'),
-        JSON.stringify({ parent: `ldsync-${h.connectionId}`, child: childId }, null, 2),
-      );
-    }
   } finally {
     await h.close();
   }
-}
-
-function firstProject(h: Awaited<ReturnType<typeof startSyncHarness>>): string {
-  const account = h.sim.account;
-  const project = account.projects[0];
-  if (!project) throw new Error('no project');
-  return `${project.key}/${project.environments[0]?.key}`;
 }
 
 main().catch((err) => {

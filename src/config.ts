@@ -23,6 +23,16 @@ const EnvSchema = z.object({
     .string()
     .refine(isSocketAddress, 'expected IP:port, e.g. 0.0.0.0:9464 or [::]:9464 (an IP address, not a host name)')
     .optional(),
+  /**
+   * How long one activity attempt rides out an unreachable Postgres (retrying while it heartbeats) before
+   * failing as `database_unavailable`: whole seconds, 0 = no retry inside the activity; default 300
+   */
+  LDSYNC_DATABASE_RETRY_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'a whole number of seconds (0: no retry inside the activity)')
+    .transform(Number)
+    .optional(),
   /** Activities one worker process runs at once (the SDK's `maxConcurrentActivityTaskExecutions`; SDK default 100) */
   LDSYNC_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Workflow tasks one worker process runs at once (`maxConcurrentWorkflowTaskExecutions`; SDK default 40, at least 2) */
@@ -74,18 +84,6 @@ export function isSocketAddress(value: string): boolean {
   const port = Number(match[3]);
   const ip = match[1] ?? match[2] ?? '';
   return port >= 0 && port <= 65535 && (match[1] !== undefined ? net.isIPv6(ip) : net.isIPv4(ip));
-}
-
-/** LDSYNC_METRICS_ADDRESS alone, validated (so a bad unrelated variable never blocks a worker's metrics). */
-export function metricsAddressFromEnv(source: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = source.LDSYNC_METRICS_ADDRESS?.trim();
-  if (!value) return undefined;
-  if (!isSocketAddress(value)) {
-    throw new ConfigError(
-      `invalid environment: LDSYNC_METRICS_ADDRESS: expected IP:port, e.g. 0.0.0.0:9464 or [::]:9464 (got "${value}")`,
-    );
-  }
-  return value;
 }
 
 /** Where local state lives (embedded Postgres, Temporal's SQLite file, the local encryption key). */

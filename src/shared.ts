@@ -87,6 +87,36 @@ export const STREAMS = [
 ] as const;
 export type StreamName = (typeof STREAMS)[number];
 
+/** Sync options that bound how many scopes of a fan-out run at once (`syncConnection`'s options). */
+export type WindowOption = 'projectWindow' | 'teamWindow' | 'flagStatusWindow';
+
+/**
+ * How `syncConnection` runs one stream of the catalog. The worker builds the plan from the stream
+ * modules (src/streams) and hands it over in beginRun's result, so it is recorded in the run's history:
+ * a deploy that adds a stream changes what new runs do, while running ones replay their own plan.
+ */
+export interface PlannedStream {
+  stream: StreamName;
+  /** the activity type that syncs one scope */
+  activity: string;
+  /** the pending activity's summary in the Web UI; `{param}` is replaced by that parameter's value */
+  summary: string;
+  /**
+   * The stream whose keys it takes, as parameter `param`: one scope per key (`each`), or one scope
+   * with all of them (the keys as a list). Absent: one scope for the whole account.
+   */
+  from?: { stream: StreamName; param: string; each: boolean };
+  /**
+   * Scopes of this fan-out at once: `size`, unless the run's options set `option`. Each scope holds its
+   * slot with all it feeds. The size travels in the plan, so tuning it needs no workflow patch.
+   */
+  window?: { option: WindowOption; size: number };
+  /** run each scope as a child workflow of this type, with id `<workflowId>/<idSegment>/<scope>` */
+  child?: { workflowType: string; idSegment: string };
+  /** keys of this fan-out not yet started are carried across continue-as-new (a fan-out from the account) */
+  carriesOver?: boolean;
+}
+
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
 
 /** How a run started (`ldsync.sync_runs.trigger`): by a Temporal Schedule, or by hand (CLI or Web UI). */

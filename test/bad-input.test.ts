@@ -429,7 +429,7 @@ describe('bad-input suite: what the API sends', () => {
       try {
         const result = await (await r.start()).result();
         assert.equal(result.status, 'succeeded', JSON.stringify(result.streams));
-        // Compare without raw and its content_hash (raw keeps the extra fields: the API's answer minus secrets).
+        // Compare without raw and its hashes (raw keeps the extra fields: the API's answer minus secrets).
         const strip = (s: Snapshot): Snapshot =>
           Object.fromEntries(
             TABLES.map((t) => [
@@ -439,6 +439,7 @@ describe('bad-input suite: what the API sends', () => {
                   const o = JSON.parse(row) as Record<string, unknown>;
                   delete o.raw;
                   delete o.content_hash;
+                  delete o.source_hash;
                   return JSON.stringify(o);
                 })
                 .sort(),

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { databaseRetryFromEnv } from '../activities/database';
+import { loadEnv } from '../src/config';
 import { toApplicationFailure } from '../activities/failures';
 import { TokenCipher, generateEncryptionKey, parseEncryptionKey } from '../src/crypto/token-cipher';
 import {
@@ -155,8 +156,12 @@ describe('withDatabaseRetry', () => {
 
   test('the default budget rides out at least 5 minutes; LDSYNC_DATABASE_RETRY_SECONDS sets it', () => {
     assert.ok(DEFAULT_DATABASE_RETRY_BUDGET_MS >= 5 * 60_000);
-    assert.deepEqual(databaseRetryFromEnv({}), { budgetMs: DEFAULT_DATABASE_RETRY_BUDGET_MS });
-    assert.deepEqual(databaseRetryFromEnv({ LDSYNC_DATABASE_RETRY_SECONDS: '600' }), { budgetMs: 600_000 });
-    assert.throws(() => databaseRetryFromEnv({ LDSYNC_DATABASE_RETRY_SECONDS: '5m' }), /whole number of seconds/);
+    assert.deepEqual(databaseRetryFromEnv(loadEnv({})), { budgetMs: DEFAULT_DATABASE_RETRY_BUDGET_MS });
+    assert.deepEqual(databaseRetryFromEnv(loadEnv({ LDSYNC_DATABASE_RETRY_SECONDS: '600' })), { budgetMs: 600_000 });
+    assert.deepEqual(databaseRetryFromEnv(loadEnv({ LDSYNC_DATABASE_RETRY_SECONDS: '0' })), { budgetMs: 0 });
+    assert.throws(
+      () => loadEnv({ LDSYNC_DATABASE_RETRY_SECONDS: '5m' }),
+      /LDSYNC_DATABASE_RETRY_SECONDS: a whole number of seconds/,
+    );
   });
 });

@@ -7,7 +7,13 @@ import { migrate } from '../src/db/migrate';
 import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 import { adminDatabaseUrl } from './db-helpers';
 
-const ALL = ['0001_bookkeeping', '0002_launchdarkly_tables', '0003_analyst_views', '0004_durable_seen_keys'];
+const ALL = [
+  '0001_bookkeeping',
+  '0002_launchdarkly_tables',
+  '0003_analyst_views',
+  '0004_durable_seen_keys',
+  '0005_source_hash',
+];
 
 let db: IsolatedDatabase;
 let client: pg.Client;

@@ -612,6 +612,59 @@ describe('deletion detection', () => {
 });
 
 describe('retries after a lost connection, request counts, values Postgres cannot store', () => {
+  test('rows from before source hashes count unchanged once, keep updated_at, and get their hash', async () => {
+    const c = 'source-hash-upgrade';
+    await run(c, (runId) =>
+      pass(runId, c, 'projects', '', [[{ table: 'projects', rows: [project('a'), project('b')] }]]),
+    );
+    // As migration 0005 leaves rows written before it.
+    await pool.query('UPDATE launchdarkly.projects SET source_hash = NULL WHERE connection_id = $1', [c]);
+    const before = await pool.query(
+      'SELECT project_key, updated_at FROM launchdarkly.projects WHERE connection_id = $1 ORDER BY 1',
+      [c],
+    );
+    let next!: RowCounts;
+    await run(c, async (runId) => {
+      next = await pass(runId, c, 'projects', '', [[{ table: 'projects', rows: [project('a'), project('b')] }]]);
+    });
+    assert.deepEqual(next, counts(0, 0, 2, 0));
+    const after = await pool.query(
+      'SELECT project_key, updated_at FROM launchdarkly.projects WHERE connection_id = $1 ORDER BY 1',
+      [c],
+    );
+    assert.deepEqual(after.rows, before.rows, 'updated_at kept');
+    const { rows } = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM launchdarkly.projects WHERE connection_id = $1 AND source_hash IS NOT NULL',
+      [c],
+    );
+    assert.equal(rows[0]?.n, 2);
+    const versions = await xmins('projects', c);
+    await run(c, (runId) =>
+      pass(runId, c, 'projects', '', [[{ table: 'projects', rows: [project('a'), project('b')] }]]),
+    );
+    assert.deepEqual(await xmins('projects', c), versions, 'from then on, a pass with no change rewrites no row');
+  });
+
+  test('content changed by a writer that keeps no source hash (an older worker) is rewritten by the next pass', async () => {
+    const c = 'source-hash-old-writer';
+    await run(c, (runId) => pass(runId, c, 'projects', '', [[{ table: 'projects', rows: [project('a')] }]]));
+    // What a worker from before migration 0005 writes: new content and content_hash, source_hash untouched.
+    await pool.query(
+      `UPDATE launchdarkly.projects SET name = 'Older writer', content_hash = md5('other') WHERE connection_id = $1`,
+      [c],
+    );
+    let next!: RowCounts;
+    await run(c, async (runId) => {
+      next = await pass(runId, c, 'projects', '', [[{ table: 'projects', rows: [project('a')] }]]);
+    });
+    assert.deepEqual(next, counts(0, 1, 0, 0));
+    const { rows } = await pool.query<{ name: string }>(
+      'SELECT name FROM launchdarkly.projects WHERE connection_id = $1',
+      [c],
+    );
+    assert.equal(rows[0]?.name, project('a').name);
+  });
+
   test('writePage with `after` is a no-op when that page was already committed (a COMMIT whose answer was lost)', async () => {
     const c = 'lost-commit';
     const runId = await newRun(pool, c);
@@ -627,7 +680,8 @@ describe('retries after a lost connection, request counts, values Postgres canno
       'SELECT pages, requests, rows_inserted, cursor FROM ldsync.sync_run_streams WHERE run_id = $1',
       [runId],
     );
-    assert.deepEqual(rows[0], { pages: 2, requests: 2, rows_inserted: 2, cursor: null });
+    // The replay's request is counted again (another attempt may have sent it): over, never under.
+    assert.deepEqual(rows[0], { pages: 2, requests: 3, rows_inserted: 2, cursor: null });
     await finishRun(pool, runId, { status: 'succeeded' });
   });
 

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../src/config';
+import { CATALOG } from '../src/streams';
 import { pickLoggedFields } from '../src/temporal/log-interceptor';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness';
 
@@ -27,15 +28,7 @@ interface LogLine {
   [key: string]: unknown;
 }
 
-const STREAM_OF: Record<string, string> = {
-  syncProjects: 'projects',
-  syncTags: 'tags',
-  syncTeams: 'teams',
-  syncTeamMaintainers: 'team_maintainers',
-  syncEnvironments: 'environments',
-  syncFlags: 'flags',
-  syncFlagStatuses: 'flag_statuses',
-};
+const STREAM_OF: Record<string, string> = Object.fromEntries(Object.values(CATALOG).map((d) => [d.activity, d.name]));
 
 describe('JSON logs of `ldsync worker`', () => {
   let h: SyncHarness;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SYNC_METRICS } from '../activities/sync-metrics';
-import { isSocketAddress, metricsAddressFromEnv, PROJECT_ROOT } from '../src/config';
+import { isSocketAddress, loadEnv, PROJECT_ROOT } from '../src/config';
 import { createLogger } from '../src/logger';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 import { runCli } from './support/cli';
@@ -296,11 +296,11 @@ describe('LDSYNC_METRICS_ADDRESS', () => {
     ]) {
       assert.ok(!isSocketAddress(bad), bad);
     }
-    assert.equal(metricsAddressFromEnv({}), undefined, 'unset: no endpoint');
-    assert.equal(metricsAddressFromEnv({ LDSYNC_METRICS_ADDRESS: '' }), undefined);
-    assert.equal(metricsAddressFromEnv({ LDSYNC_METRICS_ADDRESS: '0.0.0.0:9464' }), '0.0.0.0:9464');
+    assert.equal(loadEnv({}).LDSYNC_METRICS_ADDRESS, undefined, 'unset: no endpoint');
+    assert.equal(loadEnv({ LDSYNC_METRICS_ADDRESS: '' }).LDSYNC_METRICS_ADDRESS, undefined);
+    assert.equal(loadEnv({ LDSYNC_METRICS_ADDRESS: '0.0.0.0:9464' }).LDSYNC_METRICS_ADDRESS, '0.0.0.0:9464');
     assert.throws(
-      () => metricsAddressFromEnv({ LDSYNC_METRICS_ADDRESS: 'localhost:9464' }),
+      () => loadEnv({ LDSYNC_METRICS_ADDRESS: 'localhost:9464' }),
       /LDSYNC_METRICS_ADDRESS: expected IP:port/,
     );
   });

@@ -5,12 +5,10 @@
 // that splits the budget between them. The 429 share and the share of the allowed rate used are
 // printed, not asserted: they depend on the machine's load.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { temporal } from '@temporalio/proto';
 import type { Pool } from 'pg';
-import { ConfigError, loadEnv, PROJECT_ROOT } from '../src/config';
+import { ConfigError, loadEnv } from '../src/config';
 import { generateEncryptionKey, parseEncryptionKey, TokenCipher } from '../src/crypto/token-cipher';
 import { addConnection, createPool } from '../src/db';
 import { RateLimiter } from '../src/launchdarkly';
@@ -20,54 +18,12 @@ import { workerLimitOptions } from '../src/temporal/worker';
 import { limitsFromEnv } from '../src/worker/sync-worker';
 import { testStack, type TestStack } from './support/stack';
 import { TABLES, expectedCounts, type TableName } from './support/sync-harness';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 /** Fixed, outside the ephemeral range, used by no other test. */
 const SIMULATOR_PORT = 17651;
 /** The simulator's account budget: 12 requests per 1 s window (8 per route), i.e. 12 requests/s. */
 const RATE_LIMIT = { globalPerWindow: 12, routePerWindow: 8, windowMs: 1_000 } as const;
-
-interface WorkerProcess {
-  child: ChildProcess;
-  identity: Promise<string>;
-  output(): string;
-}
-
-function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ldsync.js'), 'worker'], {
-    env: { ...process.env, LDSYNC_LOG_LEVEL: 'info', LDSYNC_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const identity = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      for (const line of out.split('\n')) {
-        if (!line.includes('"worker running"')) continue;
-        try {
-          resolve(String((JSON.parse(line) as { identity?: string }).identity));
-        } catch {
-          // a partial line: wait for the rest
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code, signal) =>
-      reject(new Error(`worker exited (${code ?? signal}) before running:\n${out}`)),
-    );
-  });
-  identity.catch(() => undefined);
-  return { child, identity, output: () => out };
-}
-
-async function stopProcess(p: WorkerProcess): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => p.child.once('exit', resolve));
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -127,7 +83,7 @@ describe('two worker processes on one task queue', () => {
   });
 
   after(async () => {
-    await Promise.all(workers.map((w) => stopProcess(w)));
+    await Promise.all(workers.map((w) => stopWorkerProcess(w)));
     await sim?.close();
     await pool?.end();
     await stack?.cleanup();
@@ -219,7 +175,7 @@ describe('two worker processes on one task queue', () => {
           `${allowedPerSecond} allowed (${((100 * servedPerSecond) / allowedPerSecond).toFixed(0)} % of the rate used)`,
       );
     } finally {
-      await Promise.all(pair.map((w) => stopProcess(w)));
+      await Promise.all(pair.map((w) => stopWorkerProcess(w)));
     }
   }
 

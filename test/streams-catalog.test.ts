@@ -1,13 +1,15 @@
 // The stream catalog (src/streams) against itself and against the migrated schema: every declared
 // table exists with the declared key, columns and types, cascades name real dependents, fan-outs
-// name key columns, and every stream has its activity. This is the check the "add a stream" recipe
+// name key columns, every stream has its activity, and the plan the workflow runs is one it can run. This is the check the "add a stream" recipe
 // in the README relies on: a module that disagrees with its migration fails here, not in a sync.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createStreamActivities } from '../activities/streams';
 import { STREAMS } from '../src/shared';
-import { CATALOG, DATA_TABLE_SPECS, DATA_TABLES } from '../src/streams';
+import { CATALOG, DATA_TABLE_SPECS, DATA_TABLES, SYNC_PLAN } from '../src/streams';
+import { planOf } from '../src/streams/plan';
+import { TABLES as HARNESS_TABLES } from './support/sync-harness';
 import { adminDatabaseUrl } from './db-helpers';
 import { createIsolatedDatabase, type IsolatedDatabase } from './support/test-database';
 
@@ -16,6 +18,12 @@ describe('the stream catalog', () => {
     assert.deepEqual(Object.keys(CATALOG).sort(), [...STREAMS].sort());
     for (const [name, definition] of Object.entries(CATALOG)) assert.equal(definition.name, name);
     assert.equal(new Set(DATA_TABLES).size, DATA_TABLES.length, 'a table belongs to one stream');
+  });
+
+  test("the sync tests' table list covers every table: a new stream's rows are checked, never skipped", () => {
+    // test/support/sync-harness.ts keeps its own typed list, with each table's expected count from the
+    // simulator: a new stream adds its table and that count there.
+    assert.deepEqual([...HARNESS_TABLES].sort(), [...DATA_TABLES].sort());
   });
 
   test('every stream has its activity, and nothing else is a stream activity', () => {
@@ -45,9 +53,85 @@ describe('the stream catalog', () => {
       if (definition.fanOut) {
         const [first] = definition.tables;
         assert.ok(first?.spec.key.includes(definition.fanOut.column), `${definition.name}: fan-out column`);
-        for (const fed of definition.fanOut.feeds) assert.ok(fed in CATALOG, `${definition.name} feeds ${fed}`);
       }
     }
+  });
+});
+
+describe('the plan syncConnection runs', () => {
+  const ref = { runId: 'run-1', connectionId: 'acme' };
+
+  test('today: projects, tags and teams for the account; the rest by the keys above them', () => {
+    assert.deepEqual(
+      SYNC_PLAN.map((s) => [s.stream, s.from ? `${s.from.stream}.${s.from.param}${s.from.each ? ' each' : ''}` : '']),
+      [
+        ['projects', ''],
+        ['environments', 'projects.projectKey each'],
+        ['flags', 'environments.environmentKeys'],
+        ['flag_statuses', 'environments.environmentKey each'],
+        ['tags', ''],
+        ['teams', ''],
+        ['team_maintainers', 'teams.teamKey each'],
+      ],
+    );
+  });
+
+  test("every scope the plan starts is one its stream's activity accepts, under the scope the workflow names", () => {
+    // The parameters the workflow builds (workflows/catalog-plan.ts): the parent's, plus its key or keys.
+    const sample = new Map<string, Record<string, string | string[]>>();
+    for (const step of SYNC_PLAN) {
+      const parent = step.from ? sample.get(step.from.stream) : {};
+      assert.ok(parent, `${step.stream}: its parent comes first`);
+      const params = step.from ? { ...parent, [step.from.param]: step.from.each ? 'k1' : ['k1', 'k2'] } : {};
+      sample.set(step.stream, params);
+      const definition = CATALOG[step.stream];
+      const parsed = definition.params.safeParse({ ...ref, ...params });
+      assert.ok(parsed.success, `${step.stream} rejects ${JSON.stringify(params)}`);
+      const workflowScope = Object.values(params).filter((v) => typeof v === 'string');
+      assert.deepEqual(definition.scopeOf(parsed.data), workflowScope, `${step.stream}: scope`);
+      for (const [, name] of step.summary.matchAll(/\{(\w+)\}/g)) {
+        assert.equal(typeof params[name!], 'string', `${step.stream}: summary names {${name}}`);
+      }
+      if (step.from) assert.ok(CATALOG[step.from.stream].fanOut, `${step.from.stream} names its fan-out column`);
+    }
+  });
+
+  test('a plan the workflow cannot run is refused when the worker loads it', () => {
+    const base = CATALOG.team_maintainers;
+    const withSchedule = (schedule: (typeof base)['schedule']) => ({
+      ...CATALOG,
+      team_maintainers: { ...base, schedule },
+    });
+    assert.throws(
+      () => planOf(withSchedule({ summary: 'x', from: { stream: 'tags', param: 'tag', each: true } })),
+      /declares no fanOut/,
+    );
+    assert.throws(
+      () =>
+        planOf({
+          ...CATALOG,
+          teams: {
+            ...CATALOG.teams,
+            schedule: { summary: 'teams', from: { stream: 'team_maintainers', param: 'k', each: true } },
+          },
+        }),
+      /come from itself|declares no fanOut/,
+    );
+    assert.throws(
+      () =>
+        planOf(
+          withSchedule({ summary: 'x', from: { stream: 'teams', param: 'teamKey', each: true }, carriesOver: true }),
+        ),
+      /at most one fan-out carries over/,
+    );
+    assert.throws(
+      () =>
+        planOf({
+          ...CATALOG,
+          tags: { ...CATALOG.tags, schedule: { summary: 'tags', window: { option: 'teamWindow', size: 4 } } },
+        }),
+      /whole account/,
+    );
   });
 });
 
@@ -85,9 +169,14 @@ describe('the stream catalog against the migrated schema', () => {
       for (const column of spec.columns) {
         assert.equal(typeOf.get(column.name), typeNames[column.type], `${spec.table}.${column.name}`);
       }
-      for (const bookkeeping of ['connection_id', 'content_hash', 'deleted_at', 'updated_at']) {
+      for (const bookkeeping of ['connection_id', 'content_hash', 'source_hash', 'deleted_at', 'updated_at']) {
         assert.ok(typeOf.has(bookkeeping), `${spec.table} lacks ${bookkeeping}`);
       }
+      const { rows: triggers } = await pool.query(
+        `SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'forget_stale_source_hash'`,
+        [`launchdarkly.${spec.table}`],
+      );
+      assert.equal(triggers.length, 1, `${spec.table} lacks the forget_stale_source_hash trigger (migration 0005)`);
       const { rows: pk } = await pool.query<{ column: string }>(
         `SELECT a.attname AS column
          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)

@@ -203,7 +203,7 @@ describe('rate limits', () => {
     const stats = h.sim.stats();
     const busiest = Math.max(...Object.values(stats.byRoute));
     assert.ok(busiest > 4, `one route took ${busiest} requests, more than one window allows`);
-    // The < 2 % goal is measured at scale by scripts/bench-read.ts; here the point is that 429s never fail a sync.
+    // The < 2 % goal is measured at scale by `npm run bench`; here the point is that 429s never fail a sync.
     console.log(`# rate-limited sync: ${stats.rateLimited} of ${stats.requests} requests answered 429`);
   });
 });

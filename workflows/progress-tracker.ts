@@ -49,17 +49,29 @@ export class ProgressTracker {
   /** `stream/scope` of passes that could not check deletions */
   readonly deletionsUnchecked: string[] = [];
 
-  constructor(saved?: Record<StreamName, StreamProgress>) {
-    this.streams =
-      saved ?? (Object.fromEntries(STREAMS.map((s) => [s, emptyStream()])) as Record<StreamName, StreamProgress>);
-    for (const name of STREAMS) {
-      if (this.streams[name].state === 'not_run') this.notRun.set(name, 'carried');
+  /**
+   * Carried state may lack a stream this code knows (added by a deploy since), and a plan may name one it
+   * does not (handed over by a newer worker's beginRun): both get an entry of their own, never a crash.
+   */
+  constructor(saved?: Partial<Record<StreamName, StreamProgress>>) {
+    this.streams = Object.fromEntries(STREAMS.map((s) => [s, emptyStream()])) as Record<StreamName, StreamProgress>;
+    for (const [name, progress] of Object.entries(saved ?? {}) as [StreamName, StreamProgress][]) {
+      this.streams[name] = progress;
+      if (progress.state === 'not_run') this.notRun.set(name, 'carried');
     }
+  }
+
+  private entry(stream: StreamName): StreamProgress {
+    return (this.streams[stream] ??= emptyStream());
+  }
+
+  private names(): StreamName[] {
+    return Object.keys(this.streams) as StreamName[];
   }
 
   /** Announces scopes of a stream that will run (so `scopesTotal` is known early). */
   expect(stream: StreamName, scopes: number): void {
-    this.streams[stream].scopesTotal += scopes;
+    this.entry(stream).scopesTotal += scopes;
   }
 
   started(stream: StreamName, scope: string): void {
@@ -68,7 +80,7 @@ export class ProgressTracker {
 
   succeeded(summary: StreamSummary): void {
     this.running.delete(`${summary.stream}\u0000${summary.scope}`);
-    const s = this.streams[summary.stream];
+    const s = this.entry(summary.stream);
     s.scopesDone += 1;
     s.pages += summary.pages;
     s.requests += summary.requests;
@@ -82,7 +94,7 @@ export class ProgressTracker {
 
   failed(failure: StreamFailure): void {
     this.running.delete(`${failure.stream}\u0000${failure.scope}`);
-    const s = this.streams[failure.stream];
+    const s = this.entry(failure.stream);
     s.scopesDone += 1;
     s.scopesFailed += 1;
     if (s.errors.length < MAX_ERRORS_PER_STREAM) {
@@ -97,6 +109,7 @@ export class ProgressTracker {
 
   /** A stream that cannot run at all in this run (its scopes depend on a stream that failed). */
   skipBecause(stream: StreamName, reason: string): void {
+    this.entry(stream);
     if (!this.notRun.has(stream)) this.notRun.set(stream, reason);
   }
 
@@ -111,7 +124,7 @@ export class ProgressTracker {
   /** The per-stream view. */
   snapshot(): Record<StreamName, StreamProgress> {
     const out = {} as Record<StreamName, StreamProgress>;
-    for (const name of STREAMS) {
+    for (const name of this.names()) {
       const s = this.streams[name];
       out[name] = { ...s, state: this.stateOf(name), counts: { ...s.counts }, errors: [...s.errors] };
     }
@@ -125,7 +138,7 @@ export class ProgressTracker {
 
   /** `succeeded` when every scope succeeded, `failed` when nothing did, `partial` otherwise. */
   runStatus(): Exclude<RunStatus, 'running'> {
-    const all = STREAMS.map((n) => this.streams[n]);
+    const all = this.names().map((n) => this.streams[n]);
     const failed = all.reduce((n, s) => n + s.scopesFailed, 0);
     if (failed === 0 && this.notRun.size === 0) return 'succeeded';
     const succeeded = all.reduce((n, s) => n + s.scopesDone - s.scopesFailed, 0);

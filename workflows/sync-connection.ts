@@ -8,14 +8,15 @@
 import * as wf from '@temporalio/workflow';
 import { scheduledByIdAttribute, type SyncResult } from '../src/shared';
 import { remedyFor } from '../src/remedies';
-import { runActivities, streamActivities } from './activity-options';
+import { runActivities } from './activity-options';
+import { CatalogPlan } from './catalog-plan';
+import type { FanOut } from './fan-out';
 import { describeFailure } from './failures';
-import { parseSyncInput, type SyncConnectionArgs, type SyncOptions } from './input';
+import { parseSyncInput, type SyncConnectionArgs } from './input';
 import { progressQuery } from './messages';
-import { syncFlagStatuses } from './sync-flag-statuses';
 import { SyncRun } from './sync-run';
 import { syncConnectionV1 } from './v1/sync-connection';
-import { Window } from './window';
+import { FixedSyncPlan } from './v2/fixed-plan';
 
 export type { SyncConnectionArgs, SyncOptions } from './input';
 
@@ -25,9 +26,12 @@ export type { SyncConnectionArgs, SyncOptions } from './input';
  */
 export const HEARTBEAT_PROGRESS_PATCH = 'heartbeat-progress';
 
-const DEFAULT_PROJECT_WINDOW = 4;
-const DEFAULT_TEAM_WINDOW = 4;
-const DEFAULT_FLAG_STATUS_WINDOW = 50;
+/**
+ * Runs started before this patch ran the fixed fan-out of version 2 (./v2); they replay and finish on
+ * it. New runs take the plan beginRun hands them from the catalog, so adding a stream needs no patch.
+ */
+export const CATALOG_PLAN_PATCH = 'catalog-plan';
+
 const DEFAULT_MAX_ATTEMPTS = 6;
 
 /** Syncs every stream of one connection into Postgres and records the run in `ldsync.sync_runs`. */
@@ -42,14 +46,16 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
   wf.setHandler(progressQuery, () => run.progress());
   root.cancelRequested.catch(() => run.stopping('a cancel request'));
 
-  if (run.runId === null) await beginRun(run);
-  else run.begun(run.runId, carried?.searchAttributes ?? []);
+  // A run carried over from version 2 has no plan and finishes on the fixed fan-out; a new one asks.
+  const catalogPlan = carried ? carried.plan !== undefined : wf.patched(CATALOG_PLAN_PATCH);
+  if (run.runId === null) await beginRun(run, catalogPlan);
+  else run.begun(run.runId, carried?.searchAttributes ?? [], carried?.plan);
 
-  const plan = new SyncPlan(run, options);
+  const plan: FanOut = run.plan ? new CatalogPlan(run, options, run.plan) : new FixedSyncPlan(run, options);
   let interrupted: unknown = null;
   if (!root.consideredCancelled) {
     try {
-      await work.run(() => (carried ? plan.projects(carried.pendingProjects) : plan.everything()));
+      await work.run(() => (carried ? plan.resume(carried.pendingProjects) : plan.everything()));
     } catch (err) {
       interrupted = err;
     }
@@ -80,7 +86,7 @@ export async function syncConnection(input: SyncConnectionArgs): Promise<SyncRes
  * Begins the run in `ldsync.sync_runs`. Not cancellable: a cancel that arrives meanwhile must not leave
  * a `running` row behind, so the workflow waits for the row and then records the cancel on it.
  */
-async function beginRun(run: SyncRun): Promise<void> {
+async function beginRun(run: SyncRun, catalogPlan: boolean): Promise<void> {
   const info = wf.workflowInfo();
   try {
     const begun = await wf.CancellationScope.nonCancellable(() =>
@@ -91,7 +97,8 @@ async function beginRun(run: SyncRun): Promise<void> {
         trigger: info.typedSearchAttributes.get(scheduledByIdAttribute) === undefined ? 'manual' : 'schedule',
       }),
     );
-    run.begun(begun.runId, begun.searchAttributes ?? []);
+    // A worker from before the catalog plan sends none: the fixed fan-out runs.
+    run.begun(begun.runId, begun.searchAttributes ?? [], catalogPlan ? begun.plan : undefined);
   } catch (err) {
     // The typed reason (connection_not_found, sync_already_running) is the workflow's own failure, so
     // the UI shows it first rather than behind an activity wrapper. No run row exists to record it on.
@@ -128,144 +135,4 @@ function failureOf(connectionId: string, type: string, message: string, failedSc
     message: `${message}. What to do: ${remedyFor(type, connectionId)}.`,
     details: [{ failedScopes }],
   });
-}
-
-/**
- * The fan-out of one run: projects, tags and teams at once; per project its environments, then its
- * flags beside one `syncFlagStatuses` child per environment; per team its maintainers. Every fan-out
- * waits for all of its branches (never only the first to fail), so a cancel ends only when they stop.
- */
-class SyncPlan {
-  continueAsNew = false;
-  pending: string[] = [];
-  private readonly projectWindow: Window;
-  private readonly teamWindow: Window;
-  private readonly statusWindow: Window;
-
-  constructor(
-    private readonly run: SyncRun,
-    private readonly options: SyncOptions,
-  ) {
-    this.projectWindow = new Window(options.projectWindow ?? DEFAULT_PROJECT_WINDOW);
-    this.teamWindow = new Window(options.teamWindow ?? DEFAULT_TEAM_WINDOW);
-    this.statusWindow = new Window(options.flagStatusWindow ?? DEFAULT_FLAG_STATUS_WINDOW);
-  }
-
-  async everything(): Promise<void> {
-    this.run.expect('projects', 1);
-    this.run.expect('tags', 1);
-    this.run.expect('teams', 1);
-    await settleAll([
-      this.projectsAndBelow(),
-      this.run.scope('tags', '', () => this.activities('tags').syncTags(this.ref())),
-      this.teamsAndMaintainers(),
-    ]);
-  }
-
-  /** Starts projects through the window until done, or until history asks for continue-as-new. */
-  async projects(keys: string[]): Promise<void> {
-    this.pending = [...keys];
-    const running: Promise<void>[] = [];
-    let stopped: unknown = null;
-    try {
-      while (this.pending.length > 0) {
-        const leave = await this.projectWindow.enter();
-        // At least one project per run, so a tight limit still makes progress.
-        if (running.length > 0 && this.historyIsLong()) {
-          leave();
-          this.continueAsNew = true;
-          break;
-        }
-        const projectKey = this.pending.shift() as string;
-        running.push(this.project(projectKey).finally(leave));
-      }
-    } catch (err) {
-      // A cancel while waiting for the window: the projects already started still have to stop.
-      stopped = err;
-    }
-    await settleAll(running);
-    if (stopped !== null) throw stopped;
-  }
-
-  private async projectsAndBelow(): Promise<void> {
-    const projects = await this.run.scope('projects', '', () => this.activities('projects').syncProjects(this.ref()));
-    if (projects === null) {
-      this.run.streamNotRun('environments', 'projects');
-      this.run.streamNotRun('flags', 'projects');
-      this.run.streamNotRun('flag_statuses', 'projects');
-      return;
-    }
-    this.run.expect('environments', projects.keys.length);
-    this.run.expect('flags', projects.keys.length);
-    await this.projects(projects.keys);
-  }
-
-  private async project(projectKey: string): Promise<void> {
-    const envs = await this.run.scope('environments', projectKey, () =>
-      this.activities(`environments of project ${projectKey}`).syncEnvironments({ ...this.ref(), projectKey }),
-    );
-    if (envs === null) {
-      this.run.scopeNotRun('flags', projectKey, 'environments');
-      return;
-    }
-    this.run.expect('flag_statuses', envs.keys.length);
-    await settleAll([
-      this.run.scope('flags', projectKey, () =>
-        this.activities(`flags of project ${projectKey}`).syncFlags({
-          ...this.ref(),
-          projectKey,
-          environmentKeys: envs.keys,
-        }),
-      ),
-      ...envs.keys.map((environmentKey) =>
-        this.statusWindow.run(() =>
-          this.run.scope('flag_statuses', `${projectKey}/${environmentKey}`, () =>
-            wf.executeChild(syncFlagStatuses, {
-              workflowId: `${wf.workflowInfo().workflowId}/flag-statuses/${projectKey}/${environmentKey}`,
-              args: [{ ...this.ref(), projectKey, environmentKey, maxAttempts: this.options.maxAttempts }],
-            }),
-          ),
-        ),
-      ),
-    ]);
-  }
-
-  private async teamsAndMaintainers(): Promise<void> {
-    const teams = await this.run.scope('teams', '', () => this.activities('teams').syncTeams(this.ref()));
-    if (teams === null) {
-      this.run.streamNotRun('team_maintainers', 'teams');
-      return;
-    }
-    if (teams.status === 'skipped') return;
-    this.run.expect('team_maintainers', teams.keys.length);
-    await settleAll(
-      teams.keys.map((teamKey) =>
-        this.teamWindow.run(() =>
-          this.run.scope('team_maintainers', teamKey, () =>
-            this.activities(`maintainers of team ${teamKey}`).syncTeamMaintainers({ ...this.ref(), teamKey }),
-          ),
-        ),
-      ),
-    );
-  }
-
-  private historyIsLong(): boolean {
-    const { continueAsNewSuggested, historyLength } = wf.workflowInfo();
-    return continueAsNewSuggested || historyLength > (this.options.historyEventLimit ?? Infinity);
-  }
-
-  private activities(summary: string) {
-    return streamActivities(summary, this.options.maxAttempts);
-  }
-
-  private ref() {
-    return { runId: this.run.runId as string, connectionId: this.run.connectionId };
-  }
-}
-
-/** Waits for every branch, even after one is cancelled or fails, then rethrows the first rejection. */
-async function settleAll(branches: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(branches);
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }

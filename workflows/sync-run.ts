@@ -5,6 +5,7 @@ import * as wf from '@temporalio/workflow';
 import type { ScopeFailure } from '../activities/types';
 import {
   searchAttributes,
+  type PlannedStream,
   type RunStatus,
   type StreamName,
   type StreamProgress,
@@ -19,11 +20,14 @@ import { renderRunDetails } from './run-details';
 /** State carried across continue-as-new, so one run can cover accounts of any size. */
 export interface CarriedRun {
   runId: string;
+  /** keys of the carried fan-out (projects) not started yet */
   pendingProjects: string[];
   streams: Record<StreamName, StreamProgress>;
   failures: ScopeFailure[];
   /** search attributes the namespace has registered (unset when carried from version 1) */
   searchAttributes?: string[];
+  /** the catalog plan the run follows (unset when carried from version 2, which runs the fixed fan-out) */
+  plan?: PlannedStream[];
 }
 
 /** Failures after which no other scope can succeed either: the whole run stops at once. */
@@ -39,6 +43,8 @@ export class SyncRun {
   readonly failures: ScopeFailure[];
   /** the failure that stopped the run, if one did */
   fatal: ScopeFailure | null = null;
+  /** what the run syncs, from beginRun; null: the fixed fan-out of version 2 */
+  plan: PlannedStream[] | null = null;
   /** why the run is stopping while its scopes wind down (a cancel request, a fatal failure) */
   private stoppingBecause: string | null = null;
   private readonly tracker: ProgressTracker;
@@ -60,8 +66,9 @@ export class SyncRun {
     this.registered = new Set(carried?.searchAttributes ?? []);
   }
 
-  begun(runId: string, registeredSearchAttributes: string[]): void {
+  begun(runId: string, registeredSearchAttributes: string[], plan?: PlannedStream[]): void {
     this.runId = runId;
+    this.plan = plan ?? null;
     this.registered = new Set(registeredSearchAttributes);
     this.phase = 'syncing';
     this.upsertSearchAttributes();
@@ -171,6 +178,7 @@ export class SyncRun {
       streams: this.tracker.saved(),
       failures: this.failures,
       searchAttributes: [...this.registered],
+      ...(this.plan ? { plan: this.plan } : {}),
     };
   }
 

@@ -1,18 +1,8 @@
 // What the bench reads after a sync: the run's rows in ldsync.sync_runs / sync_run_streams, what
 // the data tables hold and what changed in them, and the parent workflow's history.
 import type pg from 'pg';
+import { DATA_TABLES } from '../../src/streams';
 import type { TemporalClient } from '../../src/temporal/connection';
-
-export const DATA_TABLES = [
-  'projects',
-  'environments',
-  'flags',
-  'flag_environments',
-  'flag_statuses',
-  'tags',
-  'teams',
-  'team_maintainers',
-] as const;
 
 export interface RunFacts {
   runId: string;

@@ -54,8 +54,9 @@ export class ProgressView {
 
   /** Finished scopes' counts from the `progress` query, plus running activities' heartbeats. */
   static detail(p: SyncProgress, live: LiveHeartbeat[] = []): string {
-    const rows = STREAMS.reduce((n, s) => n + p.streams[s].rows, 0) + live.reduce((n, h) => n + h.rows, 0);
-    const requests = STREAMS.reduce((n, s) => n + p.streams[s].requests, 0) + live.reduce((n, h) => n + h.requests, 0);
+    const rows = STREAMS.reduce((n, s) => n + (p.streams[s]?.rows ?? 0), 0) + live.reduce((n, h) => n + h.rows, 0);
+    const requests =
+      STREAMS.reduce((n, s) => n + (p.streams[s]?.requests ?? 0), 0) + live.reduce((n, h) => n + h.requests, 0);
     const waits = describeWaits(live);
     return `${p.status} | ${rows} rows | ${requests} requests${waits ? ` | ${waits}` : ''}`;
   }

@@ -50,7 +50,8 @@ export function summaryFromProgress(
   finished: boolean,
   runStatus?: RunStatus,
 ): StreamSummary[] {
-  const rows = STREAMS.map((stream): StreamSummary => {
+  // A run from before a stream was added has no entry for it: it did not sync it.
+  const rows = STREAMS.filter((stream) => streams[stream] !== undefined).map((stream): StreamSummary => {
     const s = streams[stream];
     const errors = (s.errors ?? []).filter((e) => e.scope !== NOT_RUN_SCOPE);
     const notRunMarkers = (s.errors ?? []).filter((e) => e.scope === NOT_RUN_SCOPE);

@@ -15,11 +15,17 @@ export async function liveKeys(
   scopeValues: readonly string[],
 ): Promise<string[]> {
   if (!spec.key.includes(column)) throw new Error(`${column} is not a key column of ${spec.table}`);
+  if (scopeValues.length !== spec.scope.length) {
+    throw new Error(
+      `${spec.table} is scoped by ${spec.scope.length} column(s) (${spec.scope.join(', ') || 'none'}), ` +
+        `but ${scopeValues.length} scope value(s) were given`,
+    );
+  }
   const scope = spec.scope.map((c, i) => ` AND ${ident(c)} = $${i + 2}`).join('');
   const { rows } = await pool.query<{ key: string }>(
     `SELECT DISTINCT ${ident(column)} AS key FROM launchdarkly.${ident(spec.table)}
      WHERE connection_id = $1${scope} AND deleted_at IS NULL ORDER BY 1`,
-    [connectionId, ...scopeValues.slice(0, spec.scope.length)],
+    [connectionId, ...scopeValues],
   );
   return rows.map((r) => r.key);
 }

@@ -53,7 +53,8 @@ export async function writePage(
     /**
      * The cursor this page was read after. When given and the stream's committed cursor is already
      * `cursor` (not `after`), this page was committed before (a COMMIT whose answer was lost with the
-     * connection) and nothing is written again: retrying writePage after a lost connection is exact.
+     * connection, or another attempt) and no row is written again: rows and counts stay exact, and
+     * only `requests` is added again (over, never under).
      */
     after?: string | null;
   },
@@ -62,6 +63,16 @@ export async function writePage(
   return withTransaction(pool, async (client) => {
     const stream = await lockOpenStream(client, key);
     if (page.after !== undefined && stream.cursor !== page.after && stream.cursor === page.cursor) {
+      // Committed before: by this attempt (its COMMIT's answer was lost) or by another still running.
+      // The requests are counted again, since only the second case sent them again: over, never under.
+      if (page.requests > 0) {
+        await client.query(`UPDATE ldsync.sync_run_streams SET requests = requests + $4 WHERE ${STREAM_PK}`, [
+          key.runId,
+          key.stream,
+          key.scope,
+          page.requests,
+        ]);
+      }
       return emptyRowCounts();
     }
     let pageCounts = emptyRowCounts();

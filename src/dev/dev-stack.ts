@@ -14,6 +14,7 @@ import { findTemporalCli } from '../temporal/cli-binary';
 import { connectClient, connectNative } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
 import { bundleSyncWorkflows } from '../temporal/worker';
+import { databaseRetryFromEnv } from '../../activities/database';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { DEMO_CONNECTION_ID, registerDemoConnection, startDemoSimulator } from './demo';
 import { type DevState, readLiveDevState, removeDevState, writeDevState } from './dev-state';
@@ -54,7 +55,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
   if (running) {
     throw new Error(`ldsync dev is already running (pid ${running.pid}) with data in ${dataDir}; stop it first`);
   }
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { metricsAddress: env.LDSYNC_METRICS_ADDRESS });
 
   const teardown = new Teardown();
   const stop = async () => {
@@ -119,6 +120,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         cipher,
         workflowBundle,
         limits: limitsFromEnv(env),
+        databaseRetry: databaseRetryFromEnv(env),
       }),
     );
     teardown.add('worker', () => worker.stop());

@@ -59,5 +59,12 @@ export const environmentsStream: StreamDefinition<Params, Environment> = {
   label: (p) => `environments of project "${p.projectKey}"`,
   read: (p, cursor, { client, signal }) => listPages(client, environmentsEndpoint(p.projectKey), cursor, signal),
   tables: [environmentsTable],
-  fanOut: { column: 'environment_key', feeds: ['flags', 'flag_statuses'] },
+  schedule: {
+    summary: 'environments of project {projectKey}',
+    // A project's slot covers its environments, flags and flag statuses; continue-as-new hands on the rest.
+    from: { stream: 'projects', param: 'projectKey', each: true },
+    window: { option: 'projectWindow', size: 4 },
+    carriesOver: true,
+  },
+  fanOut: { column: 'environment_key' },
 };

@@ -172,4 +172,11 @@ export const flagStatusesStream: StreamDefinition<Params, FlagStatus> = {
   label: (p) => `flag statuses of "${p.projectKey}/${p.environmentKey}"`,
   read: statusPages,
   tables: [flagStatusesTable],
+  // Thousands of environments per account: each list runs in a child workflow, so no history holds them all.
+  schedule: {
+    summary: 'flag statuses of {projectKey}/{environmentKey}',
+    from: { stream: 'environments', param: 'environmentKey', each: true },
+    window: { option: 'flagStatusWindow', size: 50 },
+    child: { workflowType: 'syncFlagStatuses', idSegment: 'flag-statuses' },
+  },
 };

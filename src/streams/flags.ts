@@ -189,4 +189,9 @@ export const flagsStream: StreamDefinition<Params, Flag> = {
   label: (p) => `flags of project "${p.projectKey}"`,
   read: flagPages,
   tables: [flagsTable, flagEnvironmentsTable],
+  // One pass per project with all of its environments: their per-environment state rides on each flag.
+  schedule: {
+    summary: 'flags of project {projectKey}',
+    from: { stream: 'environments', param: 'environmentKeys', each: false },
+  },
 };

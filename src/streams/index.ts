@@ -1,10 +1,12 @@
 // The catalog: every stream the sync runs, each declared once in its own module. Activities run them
-// through one generic loop; the CLI's connection check and data counts read the catalog too.
+// through one generic loop, the workflow follows the plan built from it, and the CLI's data counts
+// read it; the connection check (connection-check.ts) probes the streams' endpoints in its own order.
 import type { TableSpec } from '../db/table-spec';
-import type { StreamName } from '../shared';
+import type { PlannedStream, StreamName } from '../shared';
 import { environmentsStream } from './environments';
 import { flagStatusesStream } from './flag-statuses';
 import { flagsStream } from './flags';
+import { planOf } from './plan';
 import { projectsStream } from './projects';
 import type { StreamDefinition } from './stream';
 import { tagsStream } from './tags';
@@ -28,6 +30,9 @@ export const DATA_TABLE_SPECS: readonly TableSpec[] = Object.values(CATALOG).fla
   s.tables.map((t) => t.spec),
 );
 export const DATA_TABLES: readonly string[] = DATA_TABLE_SPECS.map((spec) => spec.table);
+
+/** What `syncConnection` runs, handed to it by beginRun. */
+export const SYNC_PLAN: readonly PlannedStream[] = planOf(CATALOG);
 
 export { type ReadContext, type StreamDefinition, type StreamPage, type StreamTable } from './stream';
 export { checkConnection, type EndpointCheck } from './connection-check';

@@ -50,5 +50,6 @@ export const projectsStream: StreamDefinition<AccountWide, Project> = {
   label: () => 'projects',
   read: (_params, cursor, { client, signal }) => listPages(client, projectsEndpoint(), cursor, signal),
   tables: [projectsTable],
-  fanOut: { column: 'project_key', feeds: ['environments', 'flags'] },
+  schedule: { summary: 'projects' },
+  fanOut: { column: 'project_key' },
 };

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Cascade, ColumnRecord, SqlType, TableSpec } from '../db/table-spec';
 import type { LaunchDarklyClient, ListEndpoint, Page } from '../launchdarkly';
-import type { StreamName } from '../shared';
+import type { PlannedStream, StreamName } from '../shared';
 
 /** One page of a stream: its items, and the cursor to resume after it (null after the last page). */
 export interface StreamPage<Item> {
@@ -43,11 +43,16 @@ export interface StreamDefinition<Params, Item> {
   read(params: Params, cursor: string | null, context: ReadContext): AsyncIterable<StreamPage<Item>>;
   /** Tables written, parents first (the order deletions are detected in). */
   tables: readonly StreamTable<Item, Params>[];
-  /** The keys the workflow fans out over after this stream: a key column of its first table, and the streams fed. */
-  fanOut?: { column: string; feeds: readonly StreamName[] };
+  /** How the workflow runs it: summary, the stream it takes keys from, window, child workflows. */
+  schedule: StreamSchedule;
+  /** Set when other streams take its keys (`schedule.from`): the key column of its first table they are read from. */
+  fanOut?: { column: string };
   /** `not_entitled` skips the stream (teams are not in every plan) instead of failing the run. */
   skipWhenNotEntitled?: boolean;
 }
+
+/** A stream's part of the run's plan (PlannedStream, without what the definition names already). */
+export type StreamSchedule = Omit<PlannedStream, 'stream' | 'activity'>;
 
 /** The parameters of a stream of the whole account (projects, tags, teams): none. */
 export type AccountWide = Record<string, never>;

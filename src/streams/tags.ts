@@ -30,4 +30,5 @@ export const tagsStream: StreamDefinition<AccountWide, string> = {
   label: () => 'tags',
   read: (_params, cursor, { client, signal }) => listPages(client, tagsEndpoint(), cursor, signal),
   tables: [tagsTable],
+  schedule: { summary: 'tags' },
 };

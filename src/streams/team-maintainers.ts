@@ -60,4 +60,9 @@ export const teamMaintainersStream: StreamDefinition<Params, TeamMaintainer> = {
   label: (p) => `maintainers of team "${p.teamKey}"`,
   read: (p, cursor, { client, signal }) => listPages(client, teamMaintainersEndpoint(p.teamKey), cursor, signal),
   tables: [teamMaintainersTable],
+  schedule: {
+    summary: 'maintainers of team {teamKey}',
+    from: { stream: 'teams', param: 'teamKey', each: true },
+    window: { option: 'teamWindow', size: 4 },
+  },
 };

@@ -58,6 +58,7 @@ export const teamsStream: StreamDefinition<AccountWide, Team> = {
   label: () => 'teams',
   read: (_params, cursor, { client, signal }) => listPages(client, teamsEndpoint(), cursor, signal),
   tables: [teamsTable],
-  fanOut: { column: 'team_key', feeds: ['team_maintainers'] },
+  schedule: { summary: 'teams' },
+  fanOut: { column: 'team_key' },
   skipWhenNotEntitled: true,
 };

@@ -9,21 +9,21 @@
 import { IllegalStateError, type Logger as TemporalLogger, type LogLevel, type LogMetadata } from '@temporalio/common';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
 import { SYNC_HISTOGRAM_BUCKETS } from '../../activities/sync-metrics';
-import { metricsAddressFromEnv } from '../config';
 import { createLogger, type Logger } from '../logger';
 
 export interface TemporalRuntimeOptions {
-  /** `IP:port` for the Prometheus endpoint; default LDSYNC_METRICS_ADDRESS; undefined: no metrics */
+  /** `IP:port` for the Prometheus endpoint (the entry point passes LDSYNC_METRICS_ADDRESS); undefined: none */
   metricsAddress?: string | undefined;
 }
 
 let installed = false;
 
-/** Installs the runtime once; later calls do nothing. Must run before any NativeConnection or Worker exists. */
-export function installTemporalRuntime(
-  logger: Logger = createLogger(),
-  options: TemporalRuntimeOptions = { metricsAddress: metricsAddressFromEnv() },
-): void {
+/**
+ * Installs the runtime once; later calls do nothing. Must run before any NativeConnection or Worker
+ * exists: worker entry points call it first, with their logger and metrics address from the validated
+ * environment; elsewhere connecting installs it with a default logger and no metrics.
+ */
+export function installTemporalRuntime(logger: Logger = createLogger(), options: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
   const { metricsAddress } = options;

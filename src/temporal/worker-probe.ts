@@ -6,7 +6,7 @@
 //   node dist/src/temporal/worker-probe.js        (development: npx tsx src/temporal/worker-probe.ts)
 import { type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { DEFAULT_TASK_QUEUE } from '../shared';
+import { loadEnv } from '../config';
 import { connectClient } from './connection';
 import { workerIdentityPrefix } from './worker';
 
@@ -67,7 +67,7 @@ function timestampMs(ts: temporal.api.taskqueue.v1.IPollerInfo['lastAccessTime']
 }
 
 async function runProbe(): Promise<number> {
-  const taskQueue = process.env.LDSYNC_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  const taskQueue = loadEnv().LDSYNC_TASK_QUEUE;
   const temporalClient = await connectClient();
   try {
     const result = await probeWorkerPolling({

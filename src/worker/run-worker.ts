@@ -6,7 +6,9 @@ import type { Env } from '../config';
 import type { TokenCipher } from '../crypto/token-cipher';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { databaseRetryFromEnv } from '../../activities/database';
 import { connectNative } from '../temporal/connection';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorkerTracing, type TracingOptions } from '../temporal/tracing';
 import { onStopSignal } from './signals';
 import { limitsFromEnv, type SyncWorkerLimits, startSyncWorker } from './sync-worker';
@@ -25,6 +27,8 @@ export async function runWorker({ env, databaseUrl, cipher, limits, tracing }: W
   // JSON lines for log collectors unless LDSYNC_LOG_FORMAT=pretty.
   const logger = createLogger(env.LDSYNC_LOG_LEVEL, 'ldsync', env.LDSYNC_LOG_FORMAT ?? 'json');
   const workerLimits = limits ?? limitsFromEnv(env);
+  // First, before any connection: the runtime takes this process's logger and metrics endpoint.
+  installTemporalRuntime(logger, { metricsAddress: env.LDSYNC_METRICS_ADDRESS });
   const pool = createPool(databaseUrl);
   const workerTracing = tracing ? createWorkerTracing(tracing) : undefined;
   try {
@@ -37,6 +41,7 @@ export async function runWorker({ env, databaseUrl, cipher, limits, tracing }: W
         pool,
         cipher,
         limits: workerLimits,
+        databaseRetry: databaseRetryFromEnv(env),
         ...(workerTracing ? { tracing: workerTracing } : {}),
       });
       logger.info(

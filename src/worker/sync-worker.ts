@@ -3,6 +3,7 @@
 import { type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
+import type { DatabaseRetrySettings } from '../../activities/database';
 import { type TokenCipher } from '../crypto/token-cipher';
 import type { Env } from '../config';
 import type { WorkerTracing } from '../temporal/tracing-options';
@@ -20,6 +21,8 @@ export interface SyncWorkerDeps {
   limits?: SyncWorkerLimits;
   /** OpenTelemetry tracing (createWorkerTracing); unset: none. The caller flushes it after `stopped`. */
   tracing?: WorkerTracing | undefined;
+  /** Postgres outage budget per activity attempt (databaseRetryFromEnv(env)); unset: 5 min. */
+  databaseRetry?: DatabaseRetrySettings;
 }
 
 export interface SyncWorkerLimits extends WorkerLimits {
@@ -50,6 +53,7 @@ export async function startSyncWorker(deps: SyncWorkerDeps): Promise<RunningSync
   const activityDeps: ActivityDeps = {
     pool: deps.pool,
     cipher: deps.cipher,
+    ...(deps.databaseRetry ? { databaseRetry: deps.databaseRetry } : {}),
     ...(requestsPerSecond !== undefined ? { limiterOptions: { maxPerSecond: requestsPerSecond } } : {}),
   };
   const worker = await createSyncWorker({

@@ -4,19 +4,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
+import { DATA_TABLES } from '../../src/streams';
 
-const WATCHED = [
-  'launchdarkly.projects',
-  'launchdarkly.environments',
-  'launchdarkly.flags',
-  'launchdarkly.flag_environments',
-  'launchdarkly.flag_statuses',
-  'launchdarkly.tags',
-  'launchdarkly.teams',
-  'launchdarkly.team_maintainers',
-  'ldsync.sync_run_streams',
-  'ldsync.sync_runs',
-];
+const WATCHED = [...DATA_TABLES.map((table) => `launchdarkly.${table}`), 'ldsync.sync_run_streams', 'ldsync.sync_runs'];
 
 /** Installs the write log in this test file's own database (never the shared one's real tables). */
 export async function installWriteLog(pool: Pool): Promise<void> {
